@@ -1,0 +1,76 @@
+"""Test a checkpoint: ``python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--show-dir DIR]``.
+
+Arguments follow mmsegmentation's ``tools/test.py``; metrics are those of the
+config's ``test_evaluator``.
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from mmengine.config import DictAction  # noqa: E402
+from mmengine.runner import Runner  # noqa: E402
+
+import vlseg  # noqa: E402,F401
+from vlseg.utils import load_config, register_all_modules  # noqa: E402
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Test (and evaluate) a vlseg segmentor')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='the dir to save the evaluation metrics')
+    parser.add_argument('--out', type=str, help='save prediction PNGs to this folder')
+    parser.add_argument('--show-dir', help='save overlay pictures of predictions here')
+    parser.add_argument('--wait-time', type=float, default=2, help='interval of show (s)')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config settings, e.g. data_root=/data/qata')
+    parser.add_argument(
+        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
+        help='job launcher')
+    parser.add_argument('--tta', action='store_true', help='test time augmentation')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def build_runner(args) -> Runner:
+    register_all_modules()
+    cfg = load_config(args.config, args.cfg_options)
+    cfg.launcher = args.launcher
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    cfg.load_from = args.checkpoint
+    if args.show_dir:
+        hook = cfg.default_hooks.visualization
+        hook['draw'] = True
+        hook['interval'] = 1
+        cfg.visualizer['save_dir'] = args.show_dir
+        cfg.visualizer['vis_backends'] = [dict(type='LocalVisBackend')]
+    if args.tta:
+        cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+        cfg.tta_model.module = cfg.model
+        cfg.model = cfg.tta_model
+    if args.out is not None:
+        cfg.test_evaluator = [cfg.test_evaluator] if isinstance(
+            cfg.test_evaluator, dict) else list(cfg.test_evaluator)
+        cfg.test_evaluator.append(dict(type='IoUMetric', format_only=True,
+                                       output_dir=args.out, keep_results=True))
+    return Runner.from_cfg(cfg)
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    runner = build_runner(args)
+    return runner.test()
+
+
+if __name__ == '__main__':
+    main()

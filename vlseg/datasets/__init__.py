@@ -1,0 +1,23 @@
+from .covid_ct import COVIDCTDataset
+from .ct_slices import CTSliceDataset
+from .mosmeddata import MosMedDataPlusDataset
+from .polyp import BKAIPolypDataset, KvasirSEGDataset, MedVLSMDataset
+from .qata_cov19 import QaTaCOV19Dataset, read_lvit_split
+from .synthetic_cxr import SyntheticCXRDataset
+from .text_seg_dataset import TextSegDataset
+from .transforms import *  # noqa: F403
+from .transforms import __all__ as _transform_names
+
+__all__ = [
+    'BKAIPolypDataset',
+    'COVIDCTDataset',
+    'CTSliceDataset',
+    'KvasirSEGDataset',
+    'MedVLSMDataset',
+    'MosMedDataPlusDataset',
+    'QaTaCOV19Dataset',
+    'SyntheticCXRDataset',
+    'TextSegDataset',
+    'read_lvit_split',
+]
+__all__ += list(_transform_names)

@@ -1,0 +1,16 @@
+from .formatting import TEXT_FIELDS, PackTextSegInputs
+from .loading import LoadBinaryMask, LoadMedicalImageFromFile
+from .text import (
+                   CaptionToLesionVector,
+                   CaptionToLocationLabels,
+                   DropCaption,
+                   RandomFlipWithCaption,
+                   TokenizeCaption,
+                   embedded_text_model_path,
+)
+
+__all__ = [
+    'TEXT_FIELDS', 'PackTextSegInputs', 'LoadBinaryMask', 'LoadMedicalImageFromFile',
+    'CaptionToLesionVector', 'CaptionToLocationLabels', 'DropCaption',
+    'RandomFlipWithCaption', 'TokenizeCaption', 'embedded_text_model_path'
+]

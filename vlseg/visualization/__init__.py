@@ -1,0 +1,3 @@
+from .overlay import overlay_mask
+
+__all__ = ['overlay_mask']

@@ -4,10 +4,16 @@ import pytest
 import torch
 
 import vlseg  # noqa: F401
-from vlseg.datasets.transforms import (CaptionToLesionVector, CaptionToLocationLabels,
-                                       DropCaption, LoadBinaryMask, LoadMedicalImageFromFile,
-                                       PackTextSegInputs, RandomFlipWithCaption,
-                                       TokenizeCaption)
+from vlseg.datasets.transforms import (
+    CaptionToLesionVector,
+    CaptionToLocationLabels,
+    DropCaption,
+    LoadBinaryMask,
+    LoadMedicalImageFromFile,
+    PackTextSegInputs,
+    RandomFlipWithCaption,
+    TokenizeCaption,
+)
 from vlseg.datasets.transforms.text import swap_sides
 from vlseg.models import TextSegDataPreProcessor
 

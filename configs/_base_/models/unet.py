@@ -45,7 +45,7 @@ model = dict(
         align_corners=False,
         loss_decode=[
             dict(type='CrossEntropyLoss', use_sigmoid=True, loss_weight=0.5),
-            dict(type='DiceLoss', use_sigmoid=True, loss_weight=0.5),
+            dict(type='BinaryDiceLoss', loss_weight=0.5),
         ]),
     train_cfg=dict(),
     test_cfg=dict(mode='whole'))

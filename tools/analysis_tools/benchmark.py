@@ -1,0 +1,123 @@
+"""Training throughput, inference latency and peak memory of a config's model.
+
+    python tools/analysis_tools/benchmark.py CONFIG [--batch-size 8] [--size 224 224]
+        [--iters 20] [--warmup 3] [--device cpu|cuda] [--amp] [--out result.json]
+
+Inputs are random images (and a QaTa-style caption) sent through the config's own
+train and test pipelines, so text transforms run as in training; data loading
+from disk is not timed. Weights are randomly initialised. On CUDA, peak memory
+is ``torch.cuda.max_memory_allocated`` of each phase; on the CPU it is the
+process's peak resident set size (RSS), which includes the Python process and
+libraries, measured after each phase (inference runs first).
+"""
+import argparse
+import json
+import os.path as osp
+import resource
+import sys
+import time
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+
+import torch  # noqa: E402
+from mmengine.config import DictAction  # noqa: E402
+from mmengine.optim import build_optim_wrapper  # noqa: E402
+
+import vlseg  # noqa: E402,F401
+from vlseg.registry import MODELS  # noqa: E402
+from vlseg.utils import load_config, register_all_modules  # noqa: E402
+from vlseg.utils.dummy_data import make_batch  # noqa: E402
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Benchmark a vlseg model')
+    parser.add_argument('config')
+    parser.add_argument('--batch-size', type=int, default=8)
+    parser.add_argument('--size', type=int, nargs=2, default=[224, 224], metavar=('H', 'W'))
+    parser.add_argument('--iters', type=int, default=20, help='timed iterations per phase')
+    parser.add_argument('--warmup', type=int, default=3)
+    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--amp', action='store_true', help='mixed precision (CUDA)')
+    parser.add_argument('--out', help='also write the figures to this JSON file')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    return parser.parse_args(argv)
+
+
+def peak_memory_mib(device: str) -> float:
+    if device.startswith('cuda'):
+        return torch.cuda.max_memory_allocated() / 2**20
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def synchronize(device: str) -> None:
+    if device.startswith('cuda'):
+        torch.cuda.synchronize()
+
+
+def timed(step, iters: int, warmup: int, device: str) -> float:
+    """Seconds per call of ``step`` after ``warmup`` untimed calls."""
+    for _ in range(warmup):
+        step()
+    synchronize(device)
+    start = time.perf_counter()
+    for _ in range(iters):
+        step()
+    synchronize(device)
+    return (time.perf_counter() - start) / iters
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    register_all_modules()
+    cfg = load_config(args.config, args.cfg_options)
+    device = args.device
+    model = MODELS.build(cfg.model).to(device)
+    size = tuple(args.size)
+    train_batch = make_batch(cfg, args.batch_size, size, 'train')
+    test_batch = make_batch(cfg, args.batch_size, size, 'test')
+    autocast = dict(device_type=device.split(':')[0], enabled=args.amp)
+
+    model.eval()
+    if device.startswith('cuda'):
+        torch.cuda.reset_peak_memory_stats()
+
+    def infer():
+        with torch.no_grad(), torch.autocast(**autocast):
+            model.test_step(test_batch)
+
+    seconds_per_batch = timed(infer, args.iters, args.warmup, device)
+    inference_memory = peak_memory_mib(device)
+
+    model.train()
+    optim_cfg = cfg.optim_wrapper.copy()
+    if args.amp:
+        optim_cfg.type = 'AmpOptimWrapper'
+    optim_wrapper = build_optim_wrapper(model, optim_cfg)
+    if device.startswith('cuda'):
+        torch.cuda.reset_peak_memory_stats()
+    seconds_per_step = timed(lambda: model.train_step(train_batch, optim_wrapper),
+                             args.iters, args.warmup, device)
+    training_memory = peak_memory_mib(device)
+
+    figures = dict(
+        config=args.config, device=device, threads=torch.get_num_threads(),
+        batch_size=args.batch_size, size=list(size), amp=args.amp, iters=args.iters,
+        train_images_per_s=round(args.batch_size / seconds_per_step, 2),
+        train_s_per_iter=round(seconds_per_step, 4),
+        inference_ms_per_batch=round(seconds_per_batch * 1000, 1),
+        inference_ms_per_image=round(seconds_per_batch * 1000 / args.batch_size, 1),
+        peak_memory_mib_inference=round(inference_memory, 1),
+        peak_memory_mib_training=round(training_memory, 1),
+        memory_kind='cuda max_memory_allocated' if device.startswith('cuda')
+        else 'process peak RSS',
+        params_m=round(sum(p.numel() for p in model.parameters()) / 1e6, 3))
+    for key, value in figures.items():
+        print(f'{key:28s} {value}')
+    if args.out:
+        with open(args.out, 'w') as file:
+            json.dump(figures, file, indent=1)
+    return figures
+
+
+if __name__ == '__main__':
+    main()

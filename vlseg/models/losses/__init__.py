@@ -1,0 +1,3 @@
+from .binary_dice_loss import BinaryDiceLoss, lesion_probability
+
+__all__ = ['BinaryDiceLoss', 'lesion_probability']

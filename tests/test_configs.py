@@ -5,6 +5,7 @@ import os.path as osp
 import pytest
 import torch
 from mmengine.optim import build_optim_wrapper
+from mmengine.utils import import_modules_from_strings
 
 import vlseg  # noqa: F401
 from vlseg.registry import MODELS
@@ -14,7 +15,8 @@ from vlseg.utils.dummy_data import make_batch
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = sorted(
     osp.relpath(path, REPO_ROOT)
-    for path in glob.glob(osp.join(REPO_ROOT, 'configs', '**', '*.py'), recursive=True)
+    for pattern in ('configs/**/*.py', 'projects/*/configs/**/*.py')
+    for path in glob.glob(osp.join(REPO_ROOT, pattern), recursive=True)
     if '_base_' not in path)
 DATASET_BASES = sorted(
     path for path in glob.glob(osp.join(REPO_ROOT, 'configs', '_base_', 'datasets', '*.py'))
@@ -26,6 +28,8 @@ DATASET_BASES = sorted(
 def test_config_trains_and_predicts_one_step(config):
     register_all_modules()
     cfg = load_config(osp.join(REPO_ROOT, config))
+    if cfg.get('custom_imports'):
+        import_modules_from_strings(**cfg.custom_imports)
     # Tiny inputs: the pipelines without their resizing steps, on 64x64 images.
     for loader in ('train_dataloader', 'test_dataloader'):
         cfg[loader].dataset.pipeline = [

@@ -10,22 +10,20 @@ Writes ``DIR/masks/NAME.png`` (lesion 255, background 0) and
 segmented text-free (empty caption), and the tool says so.
 """
 import argparse
-import csv
 import os
 import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-import cv2  # noqa: E402
-from mmengine.config import DictAction  # noqa: E402
+import cv2
+from mmengine.config import DictAction
 
-import vlseg  # noqa: E402,F401
-from vlseg.apis import inference_model, init_model  # noqa: E402
-from vlseg.datasets.transforms.loading import read_image  # noqa: E402
-from vlseg.visualization import overlay_mask  # noqa: E402
-
-IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff')
+import vlseg  # noqa: F401
+from vlseg.apis import inference_model, init_model
+from vlseg.datasets.layout_utils import IMG_EXTENSIONS, read_caption_table, strip_mask_prefix
+from vlseg.datasets.transforms import LoadMedicalImageFromFile
+from vlseg.visualization import overlay_mask
 
 
 def list_images(inputs):
@@ -33,7 +31,7 @@ def list_images(inputs):
     for item in inputs:
         if osp.isdir(item):
             paths += sorted(osp.join(item, name) for name in os.listdir(item)
-                            if name.lower().endswith(IMAGE_SUFFIXES))
+                            if name.lower().endswith(IMG_EXTENSIONS))
         elif osp.isfile(item):
             paths.append(item)
         else:
@@ -43,19 +41,11 @@ def list_images(inputs):
     return paths
 
 
-def read_caption_table(path):
-    """Image name (lower case, also without a ``mask_`` prefix) -> caption."""
+def caption_lookup(path):
+    """Image name (lower case) -> caption, from a caption table keyed by image or mask name."""
     table = {}
-    with open(path, newline='') as file:
-        reader = csv.DictReader(file)
-        if not reader.fieldnames or not {'Image', 'Description'} <= set(reader.fieldnames):
-            raise ValueError(f'{path}: expected columns Image,Description, '
-                             f'found {reader.fieldnames}')
-        for row in reader:
-            name = osp.basename(row['Image']).lower()
-            table[name] = row['Description']
-            if name.startswith('mask_'):
-                table.setdefault(name[len('mask_'):], row['Description'])
+    for name, caption in read_caption_table(path):
+        table.setdefault(strip_mask_prefix(osp.basename(name)).lower(), caption)
     return table
 
 
@@ -67,7 +57,8 @@ def parse_args(argv=None):
     parser.add_argument('--out-dir', required=True)
     group = parser.add_mutually_exclusive_group()
     group.add_argument('--caption', help='one caption for every image')
-    group.add_argument('--captions', help='CSV with columns Image,Description')
+    group.add_argument('--captions', help='caption table (.csv or .xlsx) with columns '
+                       'Image,Description; Image may name the image or its mask_ file')
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--batch-size', type=int, default=4)
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
@@ -78,7 +69,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     paths = list_images(args.inputs)
     if args.captions:
-        table = read_caption_table(args.captions)
+        table = caption_lookup(args.captions)
         captions = [table.get(osp.basename(path).lower()) for path in paths]
     else:
         captions = [args.caption] * len(paths)
@@ -92,11 +83,13 @@ def main(argv=None) -> int:
     os.makedirs(mask_dir, exist_ok=True)
     os.makedirs(overlay_dir, exist_ok=True)
     samples = inference_model(model, paths, captions, batch_size=args.batch_size)
+    load_image = LoadMedicalImageFromFile()
     for path, sample in zip(paths, samples):
         mask = sample.pred_sem_seg.data[0].cpu().numpy().astype('uint8')
         name = osp.splitext(osp.basename(path))[0] + '.png'
         cv2.imwrite(osp.join(mask_dir, name), mask * 255)
-        cv2.imwrite(osp.join(overlay_dir, name), overlay_mask(read_image(path), mask))
+        image = load_image(dict(img_path=path))['img']
+        cv2.imwrite(osp.join(overlay_dir, name), overlay_mask(image, mask))
     print(f'wrote {len(paths)} masks to {mask_dir} and overlays to {overlay_dir}')
     return 0
 

@@ -10,11 +10,11 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmengine.config import DictAction  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
+from mmengine.config import DictAction
+from mmengine.runner import Runner
 
-import vlseg  # noqa: E402,F401
-from vlseg.utils import load_config, register_all_modules  # noqa: E402
+import vlseg  # noqa: F401
+from vlseg.utils import load_config, register_all_modules
 
 
 def parse_args(argv=None):
@@ -22,16 +22,15 @@ def parse_args(argv=None):
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='the dir to save the evaluation metrics')
-    parser.add_argument('--out', type=str, help='save prediction PNGs to this folder')
+    parser.add_argument('--out', type=str,
+                        help='save predicted label maps (PNG, lesion = 1) to this folder')
     parser.add_argument('--show-dir', help='save overlay pictures of predictions here')
-    parser.add_argument('--wait-time', type=float, default=2, help='interval of show (s)')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override config settings, e.g. data_root=/data/qata')
     parser.add_argument(
         '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
         help='job launcher')
-    parser.add_argument('--tta', action='store_true', help='test time augmentation')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
@@ -54,15 +53,10 @@ def build_runner(args) -> Runner:
         hook['interval'] = 1
         cfg.visualizer['save_dir'] = args.show_dir
         cfg.visualizer['vis_backends'] = [dict(type='LocalVisBackend')]
-    if args.tta:
-        cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
-        cfg.tta_model.module = cfg.model
-        cfg.model = cfg.tta_model
     if args.out is not None:
         cfg.test_evaluator = [cfg.test_evaluator] if isinstance(
             cfg.test_evaluator, dict) else list(cfg.test_evaluator)
-        cfg.test_evaluator.append(dict(type='IoUMetric', format_only=True,
-                                       output_dir=args.out, keep_results=True))
+        cfg.test_evaluator.append(dict(type='IoUMetric', format_only=True, output_dir=args.out))
     return Runner.from_cfg(cfg)
 
 

@@ -10,12 +10,12 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmengine.config import DictAction  # noqa: E402
-from mmengine.logging import print_log  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
+from mmengine.config import DictAction
+from mmengine.logging import print_log
+from mmengine.runner import Runner
 
-import vlseg  # noqa: E402,F401  (stack fixes before mmseg.models is imported)
-from vlseg.utils import load_config, register_all_modules  # noqa: E402
+import vlseg  # noqa: F401  (stack fixes before mmseg.models is imported)
+from vlseg.utils import load_config, register_all_modules
 
 
 def parse_args(argv=None):

@@ -22,7 +22,6 @@ from vlseg.datasets import (
 )
 from vlseg.registry import DATASETS
 
-SHARED_DATA = Path(__file__).resolve().parents[2].parent / 'shared' / 'data'
 CAP_A = 'unilateral pulmonary infection, one infected area, lower right lung.'
 CAP_B = 'bilateral pulmonary infection, two infected areas, upper left lung and upper right lung.'
 
@@ -394,10 +393,8 @@ def test_ct_slice_dataset(tmp_path):
 
 
 # ----------------------------------------------------------------------------- real data
-@pytest.mark.skipif(not (SHARED_DATA / 'qata_cov19').is_dir(),
-                    reason=f'real QaTa-COV19 data not present at {SHARED_DATA / "qata_cov19"}')
-def test_real_qata_sgseg():
-    root = SHARED_DATA / 'qata_cov19'
+def test_real_qata_sgseg(shared_data):
+    root = shared_data / 'qata_cov19'
     for split, size in (('train', 2000), ('val', 400), ('test', 300)):
         data = build(QaTaCOV19Dataset, root, layout='sgseg', split=split)
         assert len(data) == size
@@ -408,11 +405,20 @@ def test_real_qata_sgseg():
                    for info in infos)
 
 
-@pytest.mark.skipif(not (SHARED_DATA / 'covid_ct').is_dir(),
-                    reason=f'real COVID-19 CT data not present at {SHARED_DATA / "covid_ct"}')
-def test_real_covid_ct():
-    root = SHARED_DATA / 'covid_ct'
+def test_real_covid_ct(shared_data):
+    root = shared_data / 'covid_ct'
     train = build(COVIDCTDataset, root, split='train')
     test = build(COVIDCTDataset, root, split='test')
     assert (len(train), len(test)) == (50, 48)
     assert all(osp.isfile(train.get_data_info(i)['edge_path']) for i in range(len(train)))
+
+
+def test_corrupt_annotation_json_names_the_file(tmp_path):
+    from vlseg.datasets.layout_utils import entry_field, load_json
+
+    bad = tmp_path / 'annotation.json'
+    bad.write_text('{"train": [')
+    with pytest.raises(ValueError, match='annotation.json'):
+        load_json(str(bad))
+    with pytest.raises(KeyError, match=r'annotation.json: record 3 has no field "caption"'):
+        entry_field({'image_path': 'x'}, 'caption', str(bad), 3)

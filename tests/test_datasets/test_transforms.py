@@ -150,3 +150,18 @@ def test_per_image_zscore():
     assert out.mean().abs() < 1e-5 and (out.std() - 1).abs() < 1e-5
     with pytest.raises(ValueError, match='mean=None'):
         TextSegDataPreProcessor(per_image_zscore=True, mean=[0, 0, 0], std=[1, 1, 1])
+
+
+def test_flip_swaps_location_labels_and_refuses_derived_text(sample):
+    flipped = RandomFlipWithCaption(prob=1.0)(load(dict(sample, pseudo_label=[1, 1, 0, 0, 0, 1])))
+    assert flipped['pseudo_label'] == [0, 0, 1, 1, 1, 0]
+    tokenised = TokenizeCaption()(load(dict(sample)))
+    with pytest.raises(RuntimeError, match='before the text transforms'):
+        RandomFlipWithCaption(prob=1.0)(tokenised)
+
+
+def test_sixteen_bit_mask_thresholds_at_half_range(tmp_path):
+    cv2.imwrite(str(tmp_path / 'a.png'), np.zeros((2, 3), np.uint8))
+    cv2.imwrite(str(tmp_path / 'm.png'), np.array([[0, 200, 40000], [65535, 0, 0]], np.uint16))
+    results = load(dict(img_path=str(tmp_path / 'a.png'), seg_map_path=str(tmp_path / 'm.png')))
+    np.testing.assert_array_equal(results['gt_seg_map'], [[0, 0, 1], [1, 0, 0]])

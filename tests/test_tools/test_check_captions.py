@@ -11,7 +11,6 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = REPO_ROOT / 'tools' / 'misc' / 'check_captions.py'
-SHARED_DATA = REPO_ROOT.parent / 'shared' / 'data'
 
 _spec = importlib.util.spec_from_file_location('check_captions_tool', SCRIPT)
 check_captions = importlib.util.module_from_spec(_spec)
@@ -91,7 +90,7 @@ def test_csv_and_xlsx(tmp_path, capsys):
     ('notes.txt', 'hello', 'unknown annotation file'),
     ('annotation.json', '{not json', 'cannot read'),
     ('annotation.json', '[1, 2]', 'not an annotation file'),
-    ('wrong_columns.csv', 'a,b\n1,2\n', 'no column(s) Image, Description'),
+    ('wrong_columns.csv', 'a,b\n1,2\n', 'expected an image-name column'),
 ])
 def test_bad_files_exit_2(tmp_path, capsys, name, content, why):
     path = tmp_path / name
@@ -120,11 +119,9 @@ def test_script_runs_without_install(tmp_path):
     assert proc.stdout.strip().splitlines()[-1] == 'parsed 1/1, location labels agree 0/0'
 
 
-@pytest.mark.skipif(not SHARED_DATA.is_dir(),
-                    reason=f'real data folder {SHARED_DATA} is absent (only in the dev workspace)')
-def test_real_data(capsys):
-    ann = SHARED_DATA / 'qata_cov19' / 'prompts' / 'annotation.json'
-    csv = SHARED_DATA / 'qata_lvit_text' / 'test_lvit_partial.csv'
+def test_real_data(capsys, shared_data):
+    ann = shared_data / 'qata_cov19' / 'prompts' / 'annotation.json'
+    csv = shared_data / 'qata_lvit_text' / 'test_lvit_partial.csv'
     assert check_captions.main([str(ann)]) == 0
     assert _lines(capsys)[-1] == 'parsed 2700/2700, location labels agree 2700/2700'
     assert check_captions.main([str(csv)]) == 0

@@ -5,10 +5,9 @@ import importlib.util
 from pathlib import Path
 
 import cv2
+import nibabel as nib
 import numpy as np
 import pytest
-
-nib = pytest.importorskip('nibabel')
 
 TOOL = Path(__file__).resolve().parents[2] / 'tools' / 'dataset_converters' / \
     'ct_volumes_to_slices.py'

@@ -1,7 +1,6 @@
 import glob
 import json
 import os
-import shutil
 import socket
 
 import pytest
@@ -14,7 +13,6 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.mark.skipif(shutil.which('torchrun') is None, reason='torchrun not on PATH')
 def test_two_processes_on_cpu_with_gloo(tmp_path):
     work, probe = tmp_path / 'work', tmp_path / 'probe'
     tests_dir = os.path.dirname(os.path.abspath(__file__))

@@ -19,14 +19,14 @@ import time
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-import torch  # noqa: E402
-from mmengine.config import DictAction  # noqa: E402
-from mmengine.optim import build_optim_wrapper  # noqa: E402
+import torch
+from mmengine.config import DictAction
+from mmengine.optim import build_optim_wrapper
 
-import vlseg  # noqa: E402,F401
-from vlseg.registry import MODELS  # noqa: E402
-from vlseg.utils import load_config, register_all_modules  # noqa: E402
-from vlseg.utils.dummy_data import make_batch  # noqa: E402
+import vlseg  # noqa: F401
+from vlseg.registry import MODELS
+from vlseg.utils import load_config, register_all_modules
+from vlseg.utils.dummy_data import make_batch
 
 
 def parse_args(argv=None):

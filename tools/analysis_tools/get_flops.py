@@ -12,14 +12,14 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-import torch  # noqa: E402
-from mmengine.analysis import FlopAnalyzer, parameter_count  # noqa: E402
-from mmengine.config import DictAction  # noqa: E402
+import torch
+from mmengine.analysis import FlopAnalyzer, parameter_count
+from mmengine.config import DictAction
 
-import vlseg  # noqa: E402,F401
-from vlseg.registry import MODELS  # noqa: E402
-from vlseg.utils import load_config, register_all_modules  # noqa: E402
-from vlseg.utils.dummy_data import make_batch  # noqa: E402
+import vlseg  # noqa: F401
+from vlseg.registry import MODELS
+from vlseg.utils import load_config, register_all_modules
+from vlseg.utils.dummy_data import make_batch
 
 
 class _TensorForward(torch.nn.Module):

@@ -1,6 +1,6 @@
 """Check that every QaTa-COV19 / MosMedData+ caption of an annotation file parses.
 
-Usage (from the repository root, no installation needed)::
+Usage (from the repository root; vlseg itself need not be pip-installed)::
 
     python tools/misc/check_captions.py ANNOTATION [--split NAME] [--strict]
 
@@ -27,7 +27,6 @@ cannot be read or is of an unknown kind.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import math
 import sys
@@ -40,12 +39,8 @@ if str(REPO_ROOT) not in sys.path:
     # Lets `python tools/misc/check_captions.py` run from a clone without install.
     sys.path.insert(0, str(REPO_ROOT))
 
-# Imported after the sys.path fix above (an import statement here would be E402).
-_caption = importlib.import_module('vlseg.text.caption')
-CaptionParseError = _caption.CaptionParseError
-parse_caption = _caption.parse_caption
-
-TABLE_COLUMNS = ('Image', 'Description')
+from vlseg.datasets.layout_utils import read_caption_table
+from vlseg.text.caption import CaptionParseError, parse_caption
 
 
 class AnnotationError(Exception):
@@ -94,25 +89,10 @@ def _table_records(path: Path, split: str | None) -> list[Record]:
     if split is not None:
         raise AnnotationError(f'--split applies to annotation.json only, not to {path}')
     try:
-        import pandas as pd
-    except ImportError as e:  # pragma: no cover - pandas is a requirement
-        raise AnnotationError(f'cannot read {path}: pandas is not installed') from e
-    try:
-        if path.suffix.lower() == '.csv':
-            table = pd.read_csv(path, dtype=str, keep_default_na=False)
-        else:
-            table = pd.read_excel(path, dtype=str)
+        rows = read_caption_table(str(path))
     except Exception as e:  # any reader failure means unreadable
         raise AnnotationError(f'cannot read {path}: {e}') from e
-    columns = {str(c).strip().lower(): c for c in table.columns}
-    missing = [c for c in TABLE_COLUMNS if c.lower() not in columns]
-    if missing:
-        raise AnnotationError(
-            f'{path} has no column(s) {", ".join(missing)} '
-            f'(columns: {", ".join(map(str, table.columns))})')
-    names = table[columns['image']]
-    captions = table[columns['description']]
-    return [(str(n), c, None) for n, c in zip(names, captions)]
+    return [(name, caption, None) for name, caption in rows]
 
 
 def read_records(path: str | Path, split: str | None = None) -> list[Record]:

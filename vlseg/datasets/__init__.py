@@ -1,8 +1,9 @@
 from .covid_ct import COVIDCTDataset
 from .ct_slices import CTSliceDataset
+from .layout_utils import read_lvit_split
 from .mosmeddata import MosMedDataPlusDataset
 from .polyp import BKAIPolypDataset, KvasirSEGDataset, MedVLSMDataset
-from .qata_cov19 import QaTaCOV19Dataset, read_lvit_split
+from .qata_cov19 import QaTaCOV19Dataset
 from .synthetic_cxr import SyntheticCXRDataset
 from .text_seg_dataset import TextSegDataset
 from .transforms import *  # noqa: F403

@@ -5,7 +5,7 @@ import os.path as osp
 
 from vlseg.registry import DATASETS
 
-from .qata_cov19 import index_files, normalize_split
+from .layout_utils import index_files, normalize_split
 from .text_seg_dataset import TextSegDataset
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from vlseg.registry import DATASETS
 
-from .qata_cov19 import index_files
+from .layout_utils import index_files
 from .text_seg_dataset import TextSegDataset
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from vlseg.registry import DATASETS
 
-from .qata_cov19 import read_lvit_split
+from .layout_utils import read_lvit_split
 from .text_seg_dataset import TextSegDataset
 
 

@@ -1,13 +1,12 @@
 """Polyp datasets (Kvasir-SEG, BKAI-IGH NeoPolyp) with medvlsm's prompts."""
 from __future__ import annotations
 
-import json
 import os.path as osp
 from typing import Any
 
 from vlseg.registry import DATASETS
 
-from .qata_cov19 import find_dir, index_files
+from .layout_utils import entry_field, find_dir, index_files, load_json
 from .text_seg_dataset import TextSegDataset
 
 _SPLIT_FILES = {'valid': 'val', 'validation': 'val'}
@@ -102,19 +101,17 @@ class MedVLSMDataset(TextSegDataset):
         root = self.data_root or ''
         name = _SPLIT_FILES.get(str(self.split).lower(), self.split)
         ann_path = osp.join(root, self.ann_dir, f'{name}.json')
-        if not osp.isfile(ann_path):
-            raise FileNotFoundError(
-                f'{type(self).__name__}: annotation file not found: {ann_path}')
-        with open(ann_path, encoding='utf-8') as f:
-            entries = json.load(f)
+        entries = load_json(ann_path, type(self).__name__)
+        if not isinstance(entries, list):
+            raise ValueError(f'{ann_path}: expected a list of entries (medvlsm format)')
         img_dir = find_dir(root, (self.img_dir,), f'{type(self).__name__} image folder')
         mask_dir = find_dir(root, (self.mask_dir,), f'{type(self).__name__} mask folder')
         images = index_files(img_dir)
         masks = index_files(mask_dir)
 
         records = []
-        for entry in entries:
-            img_name = str(entry['img_name']).strip()
+        for index, entry in enumerate(entries):
+            img_name = str(entry_field(entry, 'img_name', ann_path, index)).strip()
             mask_name = str(entry.get('mask_name') or img_name).strip()
             image = images.get(img_name.lower())
             if image is None:

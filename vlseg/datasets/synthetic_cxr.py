@@ -23,6 +23,7 @@ import numpy as np
 from vlseg.registry import DATASETS
 from vlseg.text import render_caption
 
+from .layout_utils import load_json, normalize_split
 from .text_seg_dataset import TextSegDataset
 
 GENERATOR_VERSION = 1
@@ -159,9 +160,7 @@ class SyntheticCXRDataset(TextSegDataset):
 
     def __init__(self, split: str = 'train', seed: int = 0, size: int = 128,
                  data_root: Optional[str] = None, **kwargs) -> None:
-        if split not in SPLIT_SIZES:
-            raise ValueError(f'SyntheticCXRDataset: unknown split "{split}", '
-                             f'expected one of {sorted(SPLIT_SIZES)}')
+        split = normalize_split(split, type(self).__name__)
         self.seed = seed
         self.size = size
         if data_root is None:
@@ -171,11 +170,10 @@ class SyntheticCXRDataset(TextSegDataset):
         super().__init__(split=split, data_root=data_root, **kwargs)
 
     def load_records(self) -> list[dict]:
-        with open(self._path('annotations', f'{self.split}.json')) as file:
-            entries = json.load(file)
+        entries = load_json(self._path('annotations', f'{self.split}.json'), type(self).__name__)
         return [
             dict(img_path=self._path('images', self.split, entry['image']),
                  seg_map_path=self._path('masks', self.split, entry['mask']),
-                 text=entry['caption'], location_labels=entry['zones'], synthetic=True)
+                 text=entry['caption'], synthetic=True)
             for entry in entries
         ]

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os.path as osp
-from typing import Optional
 
 from mmseg.datasets import BaseSegDataset
 
@@ -65,10 +64,3 @@ class TextSegDataset(BaseSegDataset):
     def _path(self, *parts: str) -> str:
         """Join ``parts`` under ``data_root``."""
         return osp.join(self.data_root or '', *parts)
-
-    @staticmethod
-    def _check_exists(path: str, what: str, owner: Optional[str] = None) -> str:
-        if not osp.exists(path):
-            where = f' (listed for {owner})' if owner else ''
-            raise FileNotFoundError(f'{what} not found: {path}{where}')
-        return path

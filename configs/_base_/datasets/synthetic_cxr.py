@@ -1,7 +1,6 @@
 # The embedded default: synthetic chest X-rays with QaTa-style captions, generated
 # from a seed on first use (vlseg.datasets.SyntheticCXRDataset). NOT real data.
 _base_ = './lesion_2d_224.py'
-crop_size = (128, 128)
 train_pipeline = [
     dict(type='LoadMedicalImageFromFile'),
     dict(type='LoadBinaryMask'),

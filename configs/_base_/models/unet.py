@@ -1,5 +1,6 @@
 # U-Net baseline (Ronneberger et al. 2015) from mmseg, binary lesion output.
-# One sigmoid channel; loss 0.5 BCE + 0.5 Dice as in LViT / C2FVL's UNet baseline.
+# One sigmoid channel; loss 0.5 BCE + 0.5 soft Dice, the loss LViT and C2FVL state in
+# their papers (their code's squared-Dice / class-balanced BCE variant is not used here).
 norm_cfg = dict(type='BN', requires_grad=True)
 data_preprocessor = dict(
     type='TextSegDataPreProcessor',

@@ -61,10 +61,11 @@ class LoadMedicalImageFromFile(BaseTransform):
 class LoadBinaryMask(BaseTransform):
     """Load ``results['seg_map_path']`` as a {0, 1} lesion mask.
 
-    A pixel is lesion when it is above half the mask's range: > 127 for 8-bit
-    masks stored as 0/255 (also robust to JPEG masks such as Kvasir-SEG's), > 0
-    for masks stored as 0/1. A mask whose size differs from its image is an
-    error naming both files, never silently resized.
+    A pixel is lesion when it is above half the range of the mask's integer type
+    (> 127 for 8-bit masks stored as 0/255, robust to JPEG masks such as
+    Kvasir-SEG's; > 32767 for 16-bit ones), > 0.5 for float masks, or > 0 for
+    masks stored as 0/1. A mask whose size differs from its image is an error
+    naming both files, never silently resized.
 
     Added keys: ``gt_seg_map``; ``'gt_seg_map'`` is appended to ``seg_fields``.
     """
@@ -75,7 +76,10 @@ class LoadBinaryMask(BaseTransform):
         if mask.ndim == 3:
             mask = mask[..., 0] if mask.shape[2] < 3 else cv2.cvtColor(
                 mask[..., :3], cv2.COLOR_BGR2GRAY)
-        threshold = 127 if mask.max() > 1 else 0
+        if mask.dtype.kind == 'f':
+            threshold = 0.5
+        else:
+            threshold = np.iinfo(mask.dtype).max // 2 if mask.max() > 1 else 0
         gt = (mask > threshold).astype(np.uint8)
         # Compare with the image as loaded: test pipelines load masks after Resize.
         image_shape = results.get('ori_shape', results.get('img_shape'))

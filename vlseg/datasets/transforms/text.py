@@ -24,6 +24,8 @@ from mmcv.transforms import BaseTransform, RandomFlip
 from vlseg.registry import TRANSFORMS
 from vlseg.text import parse_caption
 
+from .formatting import TEXT_FIELDS
+
 
 def embedded_text_model_path() -> str:
     """Folder of the embedded default text model (all-MiniLM-L6-v2, offline)."""
@@ -183,8 +185,11 @@ class RandomFlipWithCaption(RandomFlip):
     """mmcv's ``RandomFlip`` that keeps the caption true to the flipped image.
 
     A horizontal flip moves a lesion from the left image half to the right one,
-    so "left" and "right" in the caption are swapped with it; a vertical flip
-    would swap "upper" and "lower" and is refused for captioned data.
+    so "left" and "right" in the caption are swapped with it, and so are the
+    left and right halves of SGSeg's ``pseudo_label`` when the record has one.
+    A vertical flip would contradict "upper"/"lower" and is refused. Put it
+    before the transforms that derive tensors from the caption: it refuses to
+    flip a sample whose tokens or vectors were already derived.
     """
 
     def __init__(self, prob: float = 0.5, direction: str = 'horizontal', **kwargs) -> None:
@@ -194,6 +199,14 @@ class RandomFlipWithCaption(RandomFlip):
         super().__init__(prob=prob, direction=direction, **kwargs)
 
     def _flip(self, results: dict) -> None:
+        derived = [key for key in TEXT_FIELDS if key in results]
+        if derived:
+            raise RuntimeError(
+                f'RandomFlipWithCaption: {", ".join(derived)} already derived from the caption '
+                f'of {results.get("img_path")}; put the flip before the text transforms')
         super()._flip(results)
         if results.get('text'):
             results['text'] = swap_sides(results['text'])
+        if results.get('pseudo_label') is not None:
+            labels = list(results['pseudo_label'])
+            results['pseudo_label'] = labels[3:] + labels[:3]

@@ -9,24 +9,25 @@ from mmseg.models.data_preprocessor import SegDataPreProcessor
 from vlseg.registry import MODELS
 
 
-def stack_text_fields(data_samples: Sequence, keys: Sequence[str]) -> dict[str, torch.Tensor]:
-    """Stack per-sample text tensors into batch tensors, one per key.
+def check_text_fields(data_samples: Sequence, keys: Sequence[str]) -> None:
+    """Raise, naming the image, for the first sample that lacks one of ``keys``.
 
-    A sample that lacks a requested field is an error naming its image: the
-    pipeline that should have produced it (e.g. ``TokenizeCaption``) is missing.
+    A missing field means the pipeline lacks the transform that derives it from
+    the caption (e.g. ``TokenizeCaption``).
     """
-    batch = {}
-    for key in keys:
-        values = []
-        for sample in data_samples:
+    for sample in data_samples:
+        for key in keys:
             if key not in sample:
                 raise KeyError(
                     f'text field "{key}" is missing for image '
                     f'{sample.metainfo.get("img_path", "<unknown>")}: add the transform that '
                     'derives it from the caption to the pipeline, before PackTextSegInputs')
-            values.append(sample.get(key))
-        batch[key] = torch.stack(values)
-    return batch
+
+
+def stack_text_fields(data_samples: Sequence, keys: Sequence[str]) -> dict[str, torch.Tensor]:
+    """Stack per-sample text tensors into ``(B, ...)`` batch tensors, one per key."""
+    check_text_fields(data_samples, keys)
+    return {key: torch.stack([sample.get(key) for sample in data_samples]) for key in keys}
 
 
 @MODELS.register_module()
@@ -61,7 +62,7 @@ class TextSegDataPreProcessor(SegDataPreProcessor):
             data['inputs'] = [self._zscore(image) for image in data['inputs']]
         result = super().forward(data, training)
         if self.text_keys and result.get('data_samples') is not None:
-            stack_text_fields(result['data_samples'], self.text_keys)
+            check_text_fields(result['data_samples'], self.text_keys)
         return result
 
     @staticmethod

@@ -1,0 +1,3 @@
+from .tversky_loss import TverskyLoss
+
+__all__ = ['TverskyLoss']

@@ -1,0 +1,26 @@
+import os.path as osp
+import sys
+
+from tool_runner import QUICKSTART, REPO_ROOT
+
+sys.path.insert(0, osp.join(str(REPO_ROOT), 'tools', 'analysis_tools'))
+
+import benchmark  # noqa: E402
+import get_flops  # noqa: E402
+
+
+def test_benchmark_reports_throughput_latency_and_memory(tmp_path):
+    out = tmp_path / 'bench.json'
+    figures = benchmark.main([str(REPO_ROOT / QUICKSTART), '--batch-size', '2', '--size', '64',
+                              '64', '--iters', '1', '--warmup', '1', '--device', 'cpu',
+                              '--out', str(out)])
+    assert figures['train_images_per_s'] > 0
+    assert figures['inference_ms_per_image'] > 0
+    assert figures['peak_memory_mib_training'] >= figures['peak_memory_mib_inference'] > 0
+    assert out.exists()
+
+
+def test_get_flops_counts_parameters_and_flops():
+    result = get_flops.main([str(REPO_ROOT / QUICKSTART), '--size', '64', '64'])
+    assert result['gflops'] > 0
+    assert result['params_m'] == result['trainable_params_m'] > 0.1

@@ -4,7 +4,7 @@ import os
 import socket
 
 import pytest
-from tool_runner import QUICKSTART, TINY, run_tool
+from tool_runner import QUICKSTART, REPO_ROOT, TINY, run_tool
 
 
 def free_port() -> int:
@@ -16,12 +16,15 @@ def free_port() -> int:
 def test_two_processes_on_cpu_with_gloo(tmp_path):
     work, probe = tmp_path / 'work', tmp_path / 'probe'
     tests_dir = os.path.dirname(os.path.abspath(__file__))
-    run_tool('bash', 'tools/dist_train.sh', QUICKSTART, '2', '--work-dir', str(work),
+    config = tmp_path / 'probed.py'
+    config.write_text(
+        f"_base_ = ['{REPO_ROOT / QUICKSTART}']\n"
+        "custom_imports = dict(imports=['dist_probe'], allow_failed_imports=False)\n"
+        "custom_hooks = [dict(type='FiniteLossHook'),\n"
+        f"                dict(type='RankLossProbeHook', out_dir='{probe}')]\n")
+    run_tool('bash', 'tools/dist_train.sh', str(config), '2', '--work-dir', str(work),
              '--cfg-options', *TINY, 'train_cfg.max_iters=3', 'train_cfg.val_interval=3',
              'default_hooks.checkpoint.interval=3',
-             "custom_imports.imports=['dist_probe']",
-             f"custom_hooks=[dict(type='FiniteLossHook'),"
-             f"dict(type='RankLossProbeHook',out_dir='{probe}')]",
              env=dict(PORT=str(free_port()), PYTHONPATH=tests_dir, CUDA_VISIBLE_DEVICES='',
                       OMP_NUM_THREADS='1'),
              timeout=400)

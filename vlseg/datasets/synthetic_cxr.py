@@ -12,6 +12,7 @@ never results on real data, and every record says so (``synthetic=True``).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import os.path as osp
 import tempfile
@@ -19,6 +20,7 @@ from typing import Optional
 
 import cv2
 import numpy as np
+from mmengine.logging import print_log
 
 from vlseg.registry import DATASETS
 from vlseg.text import render_caption
@@ -170,6 +172,9 @@ class SyntheticCXRDataset(TextSegDataset):
         super().__init__(split=split, data_root=data_root, **kwargs)
 
     def load_records(self) -> list[dict]:
+        print_log(f'SyntheticCXRDataset ({self.split}): drawn images, not real data; results '
+                  'on it check that the software runs and are never accuracy on X-rays',
+                  logger='current', level=logging.WARNING)
         entries = load_json(self._path('annotations', f'{self.split}.json'), type(self).__name__)
         return [
             dict(img_path=self._path('images', self.split, entry['image']),

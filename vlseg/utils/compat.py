@@ -2,7 +2,7 @@
 
 Each fix is applied once, on ``import vlseg``, and each names the break it
 mends (reproduced with torch 2.14, mmengine 0.10.7, mmsegmentation 1.2.2 and
-mmcv-lite 2.1; see ``docs/stack.md``). Nothing here changes behaviour when the
+mmcv-lite 2.1; see ``docs/get_started.md``). Nothing here changes behaviour when the
 break is absent: with full mmcv installed the extension stand-in stays out of
 the way, and on a CUDA machine distributed start-up is mmengine's own.
 """
@@ -122,6 +122,7 @@ def _patch_cpu_distributed() -> None:
     from mmengine.dist import utils as dist_utils
     from mmengine.model import wrappers
     from mmengine.registry import MODEL_WRAPPERS
+    from mmengine.runner import runner as runner_module
 
     original_init = dist_utils._init_dist_pytorch
     if getattr(original_init, '_vlseg_cpu_aware', False):
@@ -152,7 +153,10 @@ def _patch_cpu_distributed() -> None:
 
         MODEL_WRAPPERS.register_module(
             name='MMDistributedDataParallel', module=MMDistributedDataParallel, force=True)
+        # The Runner builds it through the registry, or by name when a config sets no
+        # model_wrapper_cfg: replace both.
         wrappers.MMDistributedDataParallel = MMDistributedDataParallel
+        runner_module.MMDistributedDataParallel = MMDistributedDataParallel
 
 
 def _quiet_offline_hub() -> None:

@@ -1,4 +1,11 @@
+from .backbones import TimmConvNeXt
 from .data_preprocessors import TextSegDataPreProcessor, stack_text_fields
+from .decode_heads import GuideDecoderHead
 from .losses import BinaryDiceLoss, lesion_probability
+from .segmentors import LanguageGuidedSegmentor
+from .text_encoders import HFTextEncoder
 
-__all__ = ['TextSegDataPreProcessor', 'stack_text_fields', 'BinaryDiceLoss', 'lesion_probability']
+__all__ = [
+    'TimmConvNeXt', 'TextSegDataPreProcessor', 'stack_text_fields', 'GuideDecoderHead',
+    'BinaryDiceLoss', 'lesion_probability', 'LanguageGuidedSegmentor', 'HFTextEncoder'
+]

@@ -1,0 +1,102 @@
+import torch
+from mmengine import ConfigDict
+from mmengine.optim import build_optim_wrapper
+from mmseg.models.decode_heads.decode_head import BaseDecodeHead
+
+import vlseg  # noqa: F401
+from vlseg.datasets.transforms import (
+    LoadBinaryMask,
+    LoadMedicalImageFromFile,
+    PackTextSegInputs,
+    TokenizeCaption,
+)
+from vlseg.registry import MODELS
+from vlseg.utils import register_all_modules
+
+CAPTION = 'unilateral pulmonary infection, one infected area, lower left lung.'
+
+
+@MODELS.register_module(force=True)
+class _TextBiasHead(BaseDecodeHead):
+    """Test head: adds a projection of the pooled text feature to every pixel."""
+    consumes_text = True
+
+    def __init__(self, text_channels, **kwargs):
+        super().__init__(**kwargs)
+        self.text_proj = torch.nn.Linear(text_channels, self.channels)
+        self.seen_text = []
+
+    def forward(self, inputs):
+        features, text = inputs
+        self.seen_text.append(text)
+        x = self._transform_inputs(features)
+        return self.cls_seg(x + self.text_proj(text['pooled'])[:, :, None, None])
+
+
+def build(tiny_bert, head_type='_TextBiasHead'):
+    register_all_modules()
+    head = dict(type=head_type, in_channels=8, channels=8, num_classes=2, out_channels=1,
+                threshold=0.5, in_index=-1, loss_decode=dict(type='BinaryDiceLoss'))
+    if head_type == '_TextBiasHead':
+        head['text_channels'] = 32
+    else:
+        head.update(num_convs=1, concat_input=False)
+    return MODELS.build(ConfigDict(
+        type='LanguageGuidedSegmentor',
+        data_preprocessor=dict(type='TextSegDataPreProcessor', mean=[0, 0, 0], std=[1, 1, 1],
+                               size_divisor=8),
+        backbone=dict(type='UNet', in_channels=3, base_channels=8, num_stages=2,
+                      strides=(1, 1), enc_num_convs=(1, 1), dec_num_convs=(1,),
+                      downsamples=(True,), enc_dilations=(1, 1), dec_dilations=(1,)),
+        text_encoder=dict(type='HFTextEncoder', model_path=tiny_bert, max_length=16),
+        decode_head=head, test_cfg=dict(mode='whole')))
+
+
+def batch(tmp_path, captions, tokenize=True):
+    import cv2
+    import numpy as np
+    steps = [LoadMedicalImageFromFile(), LoadBinaryMask()]
+    if tokenize:
+        steps.append(TokenizeCaption(max_length=16))
+    steps.append(PackTextSegInputs())
+    inputs, samples = [], []
+    for index, caption in enumerate(captions):
+        cv2.imwrite(str(tmp_path / f'{index}.png'), np.full((32, 32), 40 * index, np.uint8))
+        mask = np.zeros((32, 32), np.uint8)
+        mask[4:12, 4:12] = 255
+        cv2.imwrite(str(tmp_path / f'm{index}.png'), mask)
+        results = dict(img_path=str(tmp_path / f'{index}.png'),
+                       seg_map_path=str(tmp_path / f'm{index}.png'), text=caption)
+        for step in steps:
+            results = step(results)
+        inputs.append(results['inputs'])
+        samples.append(results['data_samples'])
+    return dict(inputs=inputs, data_samples=samples)
+
+
+def test_text_reaches_the_head_in_training_and_inference(tiny_bert, tmp_path):
+    model = build(tiny_bert)
+    data = batch(tmp_path, [CAPTION, ''])
+    optim_wrapper = build_optim_wrapper(model, dict(optimizer=dict(type='Adam', lr=1e-3)))
+    log_vars = model.train_step(data, optim_wrapper)
+    assert torch.isfinite(log_vars['loss'])
+    assert model.decode_head.seen_text[-1]['tokens'].shape == (2, 16, 32)
+    model.eval()
+    with_text = model.test_step(batch(tmp_path, [CAPTION, CAPTION], tokenize=False))
+    text_free = model.test_step(batch(tmp_path, ['', ''], tokenize=False))
+    # Inference tokenises the captions of the metainfo; the text changes the output.
+    assert not torch.allclose(with_text[0].seg_logits.data, text_free[0].seg_logits.data)
+    # Pipeline tokens and the encoder's own tokenisation agree.
+    from_pipeline = model.extract_text([s.metainfo for s in data['data_samples']],
+                                       data['data_samples'])
+    from_captions = model.extract_text([s.metainfo for s in data['data_samples']])
+    torch.testing.assert_close(from_pipeline['pooled'], from_captions['pooled'])
+
+
+def test_mmseg_heads_still_fit(tiny_bert, tmp_path):
+    model = build(tiny_bert, head_type='FCNHead')
+    optim_wrapper = build_optim_wrapper(model, dict(optimizer=dict(type='Adam', lr=1e-3)))
+    log_vars = model.train_step(batch(tmp_path, [CAPTION]), optim_wrapper)
+    assert torch.isfinite(log_vars['loss'])
+    model.eval()
+    assert model._forward(torch.rand(1, 3, 32, 32)).shape[1] == 1

@@ -1,0 +1,3 @@
+from .timm_convnext import TimmConvNeXt
+
+__all__ = ['TimmConvNeXt']

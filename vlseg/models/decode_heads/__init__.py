@@ -1,0 +1,3 @@
+from .guide_decoder_head import GuideDecoderHead
+
+__all__ = ['GuideDecoderHead']

@@ -1,0 +1,3 @@
+from .language_guided_segmentor import LanguageGuidedSegmentor
+
+__all__ = ['LanguageGuidedSegmentor']

@@ -1,0 +1,100 @@
+"""A segmentor that reads the image and its caption.
+
+The language-guided U-Net family (Ariadne's Thread / LanGuideMedSeg, Zhong et al.,
+MICCAI 2023; TMCA; SGSeg) shares one structure: an image backbone, a text encoder,
+optional vision-language necks and a decode head that attends to the text. This is
+mmseg's ``EncoderDecoder`` with a text source added; any mmseg backbone, neck or
+head still fits, and text-aware components say so with ``consumes_text = True``.
+
+Text flows one way for training and inference: the caption kept in each sample's
+metainfo (``text``; ``''`` is the text-free mode) goes to the text encoder, with the
+pipeline's token ids when the samples carry them (``TokenizeCaption``). Inference
+reaches ``encode_decode`` with image metas only, so there the encoder tokenises the
+captions itself; a frozen encoder's caption cache makes that free after the first
+batch.
+"""
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+from mmseg.models.segmentors import EncoderDecoder
+from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, SampleList, add_prefix
+from torch import Tensor, nn
+
+from vlseg.registry import MODELS
+
+from ..data_preprocessors import stack_text_fields
+
+
+@MODELS.register_module()
+class LanguageGuidedSegmentor(EncoderDecoder):
+    """mmseg's ``EncoderDecoder`` with a text encoder.
+
+    Args:
+        backbone, decode_head, neck, auxiliary_head, train_cfg, test_cfg,
+        data_preprocessor, pretrained, init_cfg: as ``EncoderDecoder``.
+        text_encoder: config of the text source (e.g. ``HFTextEncoder``); it is
+            called as ``text_encoder(token_ids, attention_mask, captions=...)``
+            and returns ``{'tokens', 'mask', 'pooled'}``.
+    """
+
+    def __init__(self, backbone: ConfigType, decode_head: ConfigType,
+                 text_encoder: ConfigType, neck: OptConfigType = None,
+                 auxiliary_head: OptConfigType = None, train_cfg: OptConfigType = None,
+                 test_cfg: OptConfigType = None, data_preprocessor: OptConfigType = None,
+                 pretrained: Optional[str] = None, init_cfg: OptMultiConfig = None) -> None:
+        super().__init__(backbone=backbone, decode_head=decode_head, neck=neck,
+                         auxiliary_head=auxiliary_head, train_cfg=train_cfg,
+                         test_cfg=test_cfg, data_preprocessor=data_preprocessor,
+                         pretrained=pretrained, init_cfg=init_cfg)
+        self.text_encoder = MODELS.build(text_encoder)
+
+    def extract_text(self, batch_img_metas: Sequence[dict],
+                     data_samples: Optional[SampleList] = None) -> dict:
+        """Text features of the batch's captions (``''`` = text-free)."""
+        captions = [meta.get('text', '') or '' for meta in batch_img_metas]
+        token_ids = attention_mask = None
+        if data_samples and all('text_token_ids' in sample for sample in data_samples):
+            fields = stack_text_fields(data_samples, ('text_token_ids', 'text_attention_mask'))
+            token_ids = fields['text_token_ids']
+            attention_mask = fields['text_attention_mask']
+        return self.text_encoder(token_ids, attention_mask, captions=captions)
+
+    def extract_feat(self, inputs: Tensor, text: dict) -> tuple:
+        """Image features, through the neck (with the text when the neck takes it)."""
+        features = self.backbone(inputs)
+        if self.with_neck:
+            features = self.neck(self._with_text(self.neck, features, text))
+        return features
+
+    @staticmethod
+    def _with_text(module, features, text):
+        return (features, text) if getattr(module, 'consumes_text', False) else features
+
+    def encode_decode(self, inputs: Tensor, batch_img_metas: list[dict]) -> Tensor:
+        text = self.extract_text(batch_img_metas)
+        features = self.extract_feat(inputs, text)
+        return self.decode_head.predict(self._with_text(self.decode_head, features, text),
+                                        batch_img_metas, self.test_cfg)
+
+    def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
+        text = self.extract_text([sample.metainfo for sample in data_samples], data_samples)
+        features = self.extract_feat(inputs, text)
+        losses = self._decode_head_forward_train(
+            self._with_text(self.decode_head, features, text), data_samples)
+        if self.with_auxiliary_head:
+            heads = self.auxiliary_head
+            heads = list(heads) if isinstance(heads, nn.ModuleList) else [heads]
+            for index, head in enumerate(heads):
+                head_losses = head.loss(self._with_text(head, features, text), data_samples,
+                                        self.train_cfg)
+                losses.update(add_prefix(head_losses, f'aux_{index}' if len(heads) > 1
+                                         else 'aux'))
+        return losses
+
+    def _forward(self, inputs: Tensor, data_samples: Optional[SampleList] = None) -> Tensor:
+        metas = [sample.metainfo for sample in data_samples] if data_samples else [
+            {}] * inputs.shape[0]
+        text = self.extract_text(metas, data_samples)
+        features = self.extract_feat(inputs, text)
+        return self.decode_head.forward(self._with_text(self.decode_head, features, text))

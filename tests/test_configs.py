@@ -2,6 +2,7 @@
 import glob
 import os.path as osp
 
+import numpy as np
 import pytest
 import torch
 from mmengine.optim import build_optim_wrapper
@@ -26,11 +27,14 @@ DATASET_BASES = sorted(
 
 def use_tiny_text_encoder(cfg, tiny_bert: str) -> None:
     """Text models whose weights live outside the repository (CXR-BERT) run here with a
-    random tiny BERT of the same family; the embedded default model runs as configured."""
+    random tiny BERT of the same family; the embedded default model runs as configured.
+    Every text width of the model (the head's, TMCA's alignment) becomes the tiny BERT's."""
     encoder = cfg.model.get('text_encoder')
     if encoder and encoder.get('model_path') and not osp.isdir(encoder.model_path):
         encoder.update(model_path=tiny_bert, trust_remote_code=False)
         cfg.model.decode_head.text_channels = 32
+        if cfg.model.get('alignment'):
+            cfg.model.alignment.text_channels = 32
 
 
 @pytest.mark.parametrize('config', CONFIGS)
@@ -45,6 +49,7 @@ def test_config_trains_and_predicts_one_step(config, tiny_bert):
         cfg[loader].dataset.pipeline = [
             step for step in cfg[loader].dataset.pipeline if step['type'] != 'Resize']
     torch.manual_seed(0)
+    np.random.seed(0)  # random augmentations (e.g. TMCA's random zoom) draw from numpy
     model = MODELS.build(cfg.model)
     batch = make_batch(cfg, 2, (64, 64), 'train')
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
@@ -67,3 +72,20 @@ def test_dataset_configs_point_all_loaders_at_one_root(config):
         assert dataset.type.endswith('Dataset')
     assert cfg.train_dataloader.dataset.split == 'train'
     assert cfg.test_dataloader.dataset.split == 'test'
+
+
+def test_tmca_random_zoom_keeps_the_crop_size():
+    """TMCA's random zoom (p = 0.1) enlarges and crops back to 224x224, image and mask alike."""
+    register_all_modules()
+    cfg = load_config(osp.join(REPO_ROOT, 'configs', 'tmca',
+                               'tmca_convnext-t_minilm_qata_cov19_224x224.py'))
+    zoom = [step for step in cfg.train_dataloader.dataset.pipeline
+            if step['type'] == 'RandomApply']
+    assert len(zoom) == 1 and zoom[0]['prob'] == 0.1
+    zoom[0]['prob'] = 1.0
+    batch = make_batch(cfg, 2, (64, 64), 'train')
+    for inputs, sample in zip(batch['inputs'], batch['data_samples']):
+        assert inputs.shape[-2:] == (224, 224)
+        assert sample.gt_sem_seg.data.shape[-2:] == (224, 224)
+        # The zoom's resize is the last one: its factor is relative to the 224x224 image.
+        assert 1.0 <= sample.metainfo['scale_factor'][0] <= 1.25 + 1e-6

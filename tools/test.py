@@ -14,7 +14,7 @@ from mmengine.config import DictAction
 from mmengine.runner import Runner
 
 import vlseg  # noqa: F401
-from vlseg.utils import load_config, register_all_modules
+from vlseg.utils import load_run_config, register_all_modules
 
 
 def parse_args(argv=None):
@@ -40,13 +40,7 @@ def parse_args(argv=None):
 
 def build_runner(args) -> Runner:
     register_all_modules()
-    cfg = load_config(args.config, args.cfg_options)
-    cfg.launcher = args.launcher
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
-    cfg.load_from = args.checkpoint
+    cfg = load_run_config(args.config, args.cfg_options, args.launcher, args.work_dir)
     if args.show_dir:
         hook = cfg.default_hooks.visualization
         hook['draw'] = True

@@ -100,3 +100,43 @@ def test_mmseg_heads_still_fit(tiny_bert, tmp_path):
     assert torch.isfinite(log_vars['loss'])
     model.eval()
     assert model._forward(torch.rand(1, 3, 32, 32)).shape[1] == 1
+
+
+def test_alignment_loss_appears_and_back_propagates(tiny_bert, tmp_path):
+    register_all_modules()
+    torch.manual_seed(0)
+    # The small UNet backbone returns (16 channels at 1/2, 8 channels at 1/1).
+    model = MODELS.build(ConfigDict(
+        type='LanguageGuidedSegmentor',
+        data_preprocessor=dict(type='TextSegDataPreProcessor', mean=[0, 0, 0], std=[1, 1, 1],
+                               size_divisor=8),
+        backbone=dict(type='UNet', in_channels=3, base_channels=8, num_stages=2,
+                      strides=(1, 1), enc_num_convs=(1, 1), dec_num_convs=(1,),
+                      downsamples=(True,), enc_dilations=(1, 1), dec_dilations=(1,)),
+        text_encoder=dict(type='HFTextEncoder', model_path=tiny_bert, max_length=16),
+        decode_head=dict(type='_TextBiasHead', text_channels=32, in_channels=8, channels=8,
+                         num_classes=2, out_channels=1, threshold=0.5, in_index=-1,
+                         loss_decode=dict(type='BinaryDiceLoss')),
+        alignment=dict(type='MultiLevelAlignment', levels=('deep', 'out'),
+                       feature_index={'deep': 0, 'out': 1}, in_channels={'deep': 16, 'out': 8},
+                       text_channels=32, embed_dim=8),
+        test_cfg=dict(mode='whole')))
+    assert model.with_alignment
+    data = model.data_preprocessor(batch(tmp_path, [CAPTION, 'bilateral pulmonary infection.',
+                                                    '']), True)
+    losses = model.loss(data['inputs'], data['data_samples'])
+    assert {'decode.loss_dice', 'loss_align', 'align_deep', 'align_out'} <= set(losses)
+    assert torch.isfinite(losses['loss_align'])
+    model.zero_grad()
+    losses['loss_align'].backward()
+    assert all(p.grad is not None for p in model.alignment.parameters())
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.backbone.parameters())
+    # mmengine optimises the total only; per-level values are logged.
+    total, log_vars = model.parse_losses(losses)
+    torch.testing.assert_close(total, losses['decode.loss_dice'] + losses['loss_align'])
+    assert 'align_deep' in log_vars
+    # Inference does not need the alignment module.
+    model.eval()
+    assert model.test_step(batch(tmp_path, [CAPTION], tokenize=False))[0].pred_sem_seg.data.shape \
+        == (1, 32, 32)
+    assert not build(tiny_bert).with_alignment

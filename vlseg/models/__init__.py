@@ -1,11 +1,13 @@
 from .backbones import TimmConvNeXt
 from .data_preprocessors import TextSegDataPreProcessor, stack_text_fields
 from .decode_heads import GuideDecoderHead
-from .losses import BinaryDiceLoss, lesion_probability
+from .losses import BinaryDiceLoss, MultiLevelAlignment, TSDMContrastiveLoss, lesion_probability
+from .necks import LTEM
 from .segmentors import LanguageGuidedSegmentor
 from .text_encoders import HFTextEncoder
 
 __all__ = [
     'TimmConvNeXt', 'TextSegDataPreProcessor', 'stack_text_fields', 'GuideDecoderHead',
-    'BinaryDiceLoss', 'lesion_probability', 'LanguageGuidedSegmentor', 'HFTextEncoder'
+    'BinaryDiceLoss', 'lesion_probability', 'LanguageGuidedSegmentor', 'HFTextEncoder',
+    'TSDMContrastiveLoss', 'MultiLevelAlignment', 'LTEM'
 ]

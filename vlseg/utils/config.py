@@ -1,6 +1,7 @@
 """Loading configs the way every vlseg tool does."""
 from __future__ import annotations
 
+import os.path as osp
 from typing import Optional
 
 from mmengine.config import Config
@@ -41,3 +42,16 @@ def set_data_root(cfg: Config, data_root: str) -> None:
         for target in targets:
             if 'data_root' in target:
                 target['data_root'] = data_root
+
+
+def load_run_config(path: str, cfg_options: Optional[dict] = None, launcher: str = 'none',
+                    work_dir: Optional[str] = None) -> Config:
+    """:func:`load_config` plus what ``tools/train.py`` and ``tools/test.py`` set alike:
+    the launcher and the work dir (``./work_dirs/<config name>`` unless given)."""
+    cfg = load_config(path, cfg_options)
+    cfg.launcher = launcher
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(path))[0])
+    return cfg

@@ -57,6 +57,20 @@ Where this implementation differs from the authors' code:
   different from ``in_channels[0]``, ``norm_cfg`` (BN as the authors' 'BATCH');
 - with one output channel, ``acc_seg`` is the accuracy of ``sigmoid > threshold``
   (mmseg's top-1 accuracy over a single channel is the background fraction).
+
+TMCA option (``ltem``, not part of Ariadne's Thread; ``None`` by default, and then
+the head, its parameters and its outputs are exactly the ones above): TMCA's
+language-guided target enhancement module (``vlseg.models.necks.LTEM``; no public
+code, see that module for the equation and our choices). After every stage but the
+last, the region weights ``softmax_i(I_i . T_g / tau3)`` of that stage's *input*
+map (the deep feature: the backbone's stride-32 map for the first stage, the
+previous stage's output, already enhanced, for the next; ``source='backbone'``
+takes the backbone map of the same stride instead) and of the pooled text
+``text['pooled']`` are upsampled x2 and multiply the stage's *output* (the decoded
+feature at the next, finer stride, which the next stage takes as its input). For
+ConvNeXt-Tiny at 224: weights of 768@7 reweight the decoded 384@14, weights of the
+decoded 384@14 reweight the decoded 192@28; the last stage's 96@56 output goes to
+the upsampler unchanged. The text-free path (``text=None``) skips the LTEMs.
 """
 from __future__ import annotations
 
@@ -277,16 +291,16 @@ class GuideDecoderHead(BaseDecodeHead):
     """Language-guided decoder of Ariadne's Thread (Zhong et al., MICCAI 2023, Fig. 1(b)).
 
     See the module docstring for the equations, the authors' code and every
-    difference from it.
+    difference from it, and for TMCA's LTEM option.
 
     Input contract (text-aware vlseg heads): ``inputs = (image_features, text)``
     through mmseg's ``loss``/``predict``/``forward``. ``image_features`` is the
     backbone tuple (4 maps, shallow to deep, optionally followed by a global
     vector, which ``in_index`` leaves out); ``text`` is a text source's dict
     ``{'tokens': (B, L, C_text), 'mask': (B, L), 'pooled': (B, C_text)}`` of
-    which this head reads ``tokens`` (and ``mask`` with ``mask_padded_tokens``).
-    ``text=None`` skips the guide layers (the authors' ``txt is None`` path:
-    an image-only U-Net decoder).
+    which this head reads ``tokens`` (and ``mask`` with ``mask_padded_tokens``,
+    ``pooled`` with ``ltem``). ``text=None`` skips the guide layers (the authors'
+    ``txt is None`` path: an image-only U-Net decoder) and the LTEMs.
 
     Args:
         in_channels: widths of the selected maps, shallow to deep.
@@ -307,6 +321,12 @@ class GuideDecoderHead(BaseDecodeHead):
         mask_padded_tokens: zero padded tokens (``text['mask'] == 0``) before the
             projection (authors: False).
         text_key: key of the token features in the text dict.
+        ltem: ``None`` (Ariadne's Thread) or the arguments of TMCA's LTEM after
+            each stage but the last, e.g. ``dict(embed_dim=256, tau=0.1,
+            mode='residual')``; ``type`` defaults to ``'LTEM'``, ``image_channels``
+            and ``text_channels`` are filled in by the head, and two keys are the
+            head's: ``source`` (``'stage_input'``, default, or ``'backbone'``: which
+            deep map gives the weights) and ``text_key`` (``'pooled'``).
         norm_cfg: norm of the up blocks (BN as the authors' ``'BATCH'``).
         dropout_ratio: dropout before ``conv_seg`` (0: the authors have none).
         in_index, input_transform: which backbone outputs are the 4 maps;
@@ -333,6 +353,7 @@ class GuideDecoderHead(BaseDecodeHead):
                  res_block: bool = False,
                  mask_padded_tokens: bool = False,
                  text_key: str = 'tokens',
+                 ltem: Optional[dict] = None,
                  num_classes: int = 2,
                  out_channels: int = 1,
                  threshold: Optional[float] = 0.5,
@@ -389,6 +410,22 @@ class GuideDecoderHead(BaseDecodeHead):
                 cross_attn_heads=cross_attn_heads, scale_init=scale_init,
                 norm_cfg=norm_cfg, res_block=res_block))
         self.stages = nn.ModuleList(stages)
+        self.ltems: Optional[nn.ModuleList] = None
+        self.ltem_source = 'stage_input'
+        self.ltem_text_key = 'pooled'
+        if ltem is not None:
+            ltem_cfg = dict(ltem)
+            self.ltem_source = ltem_cfg.pop('source', 'stage_input')
+            self.ltem_text_key = ltem_cfg.pop('text_key', 'pooled')
+            if self.ltem_source not in ('stage_input', 'backbone'):
+                raise ValueError("GuideDecoderHead: ltem['source'] must be 'stage_input' or "
+                                 f"'backbone', got {self.ltem_source!r}")
+            ltem_cfg.setdefault('type', 'LTEM')
+            # One LTEM per stage but the last, fed by that stage's input width.
+            self.ltems = nn.ModuleList([
+                MODELS.build(dict(ltem_cfg, image_channels=deep_to_shallow[i],
+                                  text_channels=text_channels))
+                for i in range(len(text_lengths) - 1)])
         self.upsample = SubpixelUpsample2d(channels, upsample_channels, upsample_scale,
                                            pad_pool=upsample_pad_pool)
         self.upsample_channels = upsample_channels
@@ -424,6 +461,19 @@ class GuideDecoderHead(BaseDecodeHead):
             tokens = tokens * text['mask'].to(tokens.dtype)[..., None]
         return tokens
 
+    def _pooled(self, text: Optional[dict], batch: int) -> Optional[Tensor]:
+        if text is None or self.ltems is None:
+            return None
+        if self.ltem_text_key not in text:
+            raise KeyError(f'GuideDecoderHead(ltem=...) needs text[{self.ltem_text_key!r}] '
+                           f'(B, C) global text features; the text dict has {sorted(text)}')
+        pooled = text[self.ltem_text_key]
+        expected = (batch, self.text_channels)
+        if pooled.dim() != 2 or tuple(pooled.shape) != expected:
+            raise ValueError(f'GuideDecoderHead: text[{self.ltem_text_key!r}] has shape '
+                             f'{tuple(pooled.shape)}, expected {expected}')
+        return pooled
+
     # ---------------------------------------------------------------- forward
     def forward(self, inputs) -> Tensor:
         """``(image_features, text)`` -> logits ``(B, out_channels, H0 * 4, W0 * 4)``.
@@ -439,9 +489,13 @@ class GuideDecoderHead(BaseDecodeHead):
                     f'(in_index {self.in_index}), got shapes '
                     f'{[tuple(f.shape) for f in feats]}')
         tokens = self._tokens(text, feats[0].shape[0])
+        pooled = self._pooled(text, feats[0].shape[0])
         x = feats[-1]
         for i, stage in enumerate(self.stages):
+            deep = x if self.ltem_source == 'stage_input' else feats[-1 - i]
             x = stage(x, feats[-2 - i], tokens)
+            if pooled is not None and i < len(self.ltems):
+                x = self.ltems[i](deep, pooled, x)
         return self.cls_seg(self.upsample(x))
 
     # ------------------------------------------------------------------ losses

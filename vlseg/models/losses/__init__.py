@@ -1,3 +1,8 @@
 from .binary_dice_loss import BinaryDiceLoss, lesion_probability
+from .multilevel_alignment import MultiLevelAlignment
+from .tsdm_loss import TSDMContrastiveLoss, pairwise_dice
 
-__all__ = ['BinaryDiceLoss', 'lesion_probability']
+__all__ = [
+    'BinaryDiceLoss', 'lesion_probability', 'TSDMContrastiveLoss', 'pairwise_dice',
+    'MultiLevelAlignment'
+]

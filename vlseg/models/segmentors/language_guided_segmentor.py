@@ -12,11 +12,18 @@ pipeline's token ids when the samples carry them (``TokenizeCaption``). Inferenc
 reaches ``encode_decode`` with image metas only, so there the encoder tokenises the
 captions itself; a frozen encoder's caption cache makes that free after the first
 batch.
+
+Losses that need image and text features together get both from the segmentor:
+an optional ``alignment`` module (TMCA's multilevel contrastive alignment,
+``MultiLevelAlignment``) is called in ``loss()`` with the image features the decode
+head sees, the text dict and the batch's ground-truth masks, and its losses are
+added to the decode head's. It is training-only: inference never calls it.
 """
 from __future__ import annotations
 
 from typing import Optional, Sequence
 
+import torch
 from mmseg.models.segmentors import EncoderDecoder
 from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, SampleList, add_prefix
 from torch import Tensor, nn
@@ -36,18 +43,32 @@ class LanguageGuidedSegmentor(EncoderDecoder):
         text_encoder: config of the text source (e.g. ``HFTextEncoder``); it is
             called as ``text_encoder(token_ids, attention_mask, captions=...)``
             and returns ``{'tokens', 'mask', 'pooled'}``.
+        alignment: optional config of a training-only image-text loss module
+            (e.g. ``MultiLevelAlignment``, TMCA's MAS), called in ``loss()`` as
+            ``alignment(image_features, text, gt_masks)`` with the features of
+            ``extract_feat`` (backbone, through the neck if any), the text dict and
+            the ``(B, H, W)`` ground truth stacked from ``gt_sem_seg`` at the input
+            (padded) resolution; it returns a dict of losses (keys containing
+            ``'loss'`` are optimised, the others only logged), added as they are.
     """
 
     def __init__(self, backbone: ConfigType, decode_head: ConfigType,
                  text_encoder: ConfigType, neck: OptConfigType = None,
                  auxiliary_head: OptConfigType = None, train_cfg: OptConfigType = None,
                  test_cfg: OptConfigType = None, data_preprocessor: OptConfigType = None,
-                 pretrained: Optional[str] = None, init_cfg: OptMultiConfig = None) -> None:
+                 pretrained: Optional[str] = None, init_cfg: OptMultiConfig = None,
+                 alignment: OptConfigType = None) -> None:
         super().__init__(backbone=backbone, decode_head=decode_head, neck=neck,
                          auxiliary_head=auxiliary_head, train_cfg=train_cfg,
                          test_cfg=test_cfg, data_preprocessor=data_preprocessor,
                          pretrained=pretrained, init_cfg=init_cfg)
         self.text_encoder = MODELS.build(text_encoder)
+        self.alignment = MODELS.build(alignment) if alignment is not None else None
+
+    @property
+    def with_alignment(self) -> bool:
+        """Whether an image-text alignment loss is trained."""
+        return self.alignment is not None
 
     def extract_text(self, batch_img_metas: Sequence[dict],
                      data_samples: Optional[SampleList] = None) -> dict:
@@ -90,6 +111,14 @@ class LanguageGuidedSegmentor(EncoderDecoder):
                                         self.train_cfg)
                 losses.update(add_prefix(head_losses, f'aux_{index}' if len(heads) > 1
                                          else 'aux'))
+        if self.with_alignment:
+            gt_masks = torch.stack([sample.gt_sem_seg.data for sample in data_samples])
+            alignment_losses = self.alignment(features, text, gt_masks.squeeze(1))
+            clash = sorted(set(alignment_losses) & set(losses))
+            if clash:
+                raise KeyError(f'LanguageGuidedSegmentor: alignment losses {clash} clash with '
+                               'the decode head\'s')
+            losses.update(alignment_losses)
         return losses
 
     def _forward(self, inputs: Tensor, data_samples: Optional[SampleList] = None) -> Tensor:

@@ -1,0 +1,32 @@
+# TMCA ("target-informed multilevel contrastive alignments"; no public code): the Ariadne's
+# Thread / LanGuideMedSeg model (ConvNeXt-Tiny + frozen CXR-BERT + GuideDecoder) with
+#   - CXR-BERT text features = mean of the last three layers (hidden_layers=(-1, -2, -3));
+#   - LTEM (language-guided target enhancement) after the first two decoder stages
+#     (vlseg/models/necks/ltem.py; embed_dim, tau3 = 0.1 and the residual form are ours);
+#   - MAS: the TSDM contrastive loss (Eq. 1) at strides 8, 16, 32 and on the global pooled
+#     feature, L_CA = mean over the levels (vlseg/models/losses/{tsdm_loss,
+#     multilevel_alignment}.py; tau1 = 0.1, tau2 = 0.07, embed_dim 512 are ours).
+# Training loss = L_CA + Dice + CE (the decode head's DiceCE).
+# Weights load from local paths only:
+#   ConvNeXt-Tiny ImageNet weights (timm state dict): model.backbone.pretrained_path
+#   CXR-BERT folder (microsoft/BiomedVLP-CXR-BERT-specialized): model.text_encoder.model_path
+_base_ = ['./ariadne_guidedecoder.py']
+model = dict(
+    text_encoder=dict(hidden_layers=(-1, -2, -3)),
+    decode_head=dict(
+        text_channels=768,
+        # One LTEM after each decoder stage but the last; weights from the stage's input
+        # (768@7, then the decoded 384@14) and the pooled text reweight the stage's output.
+        ltem=dict(type='LTEM', embed_dim=256, tau=0.1, normalize=True, mode='residual',
+                  source='stage_input', text_key='pooled')),
+    alignment=dict(
+        type='MultiLevelAlignment',
+        levels=('s8', 's16', 's32', 'global'),
+        # TimmConvNeXt outputs: maps at strides 4/8/16/32 (indices 0-3), then the global
+        # vector (index 4, final LayerNorm of the pooled stride-32 map).
+        in_channels={'s8': 192, 's16': 384, 's32': 768, 'global': 768},
+        feature_index={'s4': 0, 's8': 1, 's16': 2, 's32': 3, 'global': 4},
+        text_channels=768,
+        embed_dim=512,
+        loss=dict(type='TSDMContrastiveLoss', tau1=0.1, tau2=0.07, target='dice'),
+        loss_weight=1.0))

@@ -1,0 +1,3 @@
+from .ltem import LTEM
+
+__all__ = ['LTEM']

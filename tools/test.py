@@ -41,6 +41,7 @@ def parse_args(argv=None):
 def build_runner(args) -> Runner:
     register_all_modules()
     cfg = load_run_config(args.config, args.cfg_options, args.launcher, args.work_dir)
+    cfg.load_from = args.checkpoint
     if args.show_dir:
         hook = cfg.default_hooks.visualization
         hook['draw'] = True

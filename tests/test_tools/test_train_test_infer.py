@@ -1,4 +1,5 @@
 import glob
+import json
 import os.path as osp
 
 import torch
@@ -19,11 +20,20 @@ def test_train_then_test_then_infer(tmp_path):
     # Checkpoints load with weights-only (safe) loading.
     torch.load(best[0], weights_only=True)
 
+    # tools/test.py on the validation images reproduces, from the checkpoint alone, the
+    # scores validation gave the best model in training.
     tested = run_tool('tools/test.py', QUICKSTART, best[0], '--work-dir', str(tmp_path / 'test'),
-                      '--cfg-options', *TINY)
+                      '--cfg-options', *TINY, 'test_dataloader.dataset.split=val')
     out = tested.stdout + tested.stderr
     for key in ('Dice_per_image', 'IoU_per_image', 'Dice_pooled', 'IoU_pooled'):
         assert key in out
+    best_iter = int(best[0].rsplit('_', 1)[1].split('.')[0])
+    val_scores = [json.loads(line) for line in open(glob.glob(
+        str(work / '*' / 'vis_data' / 'scalars.json'))[0]) if 'Dice_per_image' in line]
+    val_at_best = next(s for s in val_scores if s['step'] == best_iter)
+    test_scores = json.load(open(glob.glob(str(tmp_path / 'test' / '*' / '*.json'))[0]))
+    for key in ('Dice_per_image', 'Dice_pooled', 'IoU_pooled'):
+        assert test_scores[key] == val_at_best[key], key
 
     images = sorted(glob.glob(osp.join(osp.dirname(_first_test_image(tmp_path)), '*.png')))[:2]
     run_tool('tools/infer.py', QUICKSTART, best[0], *images, '--out-dir', str(tmp_path / 'inf'),

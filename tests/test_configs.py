@@ -63,6 +63,16 @@ def test_config_trains_and_predicts_one_step(config, tiny_bert):
     assert predictions[0].pred_sem_seg.data.shape[-2:] == (64, 64)
 
 
+@pytest.mark.parametrize('config', CONFIGS)
+def test_config_dumps_and_reloads(config, tmp_path):
+    """The Runner logs ``cfg.pretty_text`` and saves the config to the work dir; both must
+    give valid Python that loads back to the same settings (e.g. no keyword dict keys)."""
+    cfg = load_config(osp.join(REPO_ROOT, config))
+    dumped = tmp_path / osp.basename(config)
+    dumped.write_text(cfg.pretty_text)
+    assert load_config(str(dumped)).to_dict() == cfg.to_dict()
+
+
 @pytest.mark.parametrize('config', DATASET_BASES, ids=osp.basename)
 def test_dataset_configs_point_all_loaders_at_one_root(config):
     cfg = load_config(config, dict(data_root='/somewhere'))

@@ -5,4 +5,4 @@
 # Dice 90.87 / Jaccard 83.27 (pooled Dice / Jaccard, as LanGuideMedSeg). This ablation runs on
 # QaTa-COV19 (inherit the Kvasir-SEG config instead to repeat the paper's table).
 _base_ = ['./tmca_convnext-t_cxrbert_qata_cov19_224x224.py']
-model = dict(alignment=dict(levels=('global', )))
+model = dict(alignment=dict(levels=('pooled', )))

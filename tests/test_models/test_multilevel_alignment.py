@@ -5,7 +5,7 @@ import vlseg  # noqa: F401
 from vlseg.models.losses import MultiLevelAlignment
 from vlseg.registry import MODELS
 
-WIDTHS = {'s4': 4, 's8': 6, 's16': 8, 's32': 10, 'global': 10}
+WIDTHS = {'s4': 4, 's8': 6, 's16': 8, 's32': 10, 'pooled': 10}
 
 
 def features(batch=4):
@@ -37,9 +37,9 @@ def build(**kwargs):
 def test_all_levels_keys_and_mean():
     torch.manual_seed(0)
     module = build()
-    assert module.levels == ('s8', 's16', 's32', 'global')
+    assert module.levels == ('s8', 's16', 's32', 'pooled')
     outputs = module(features(), text(), masks())
-    assert set(outputs) == {'loss_align', 'align_s8', 'align_s16', 'align_s32', 'align_global'}
+    assert set(outputs) == {'loss_align', 'align_s8', 'align_s16', 'align_s32', 'align_pooled'}
     # Only the total is a loss for mmengine; the per-level values are logs.
     assert [key for key in outputs if 'loss' in key] == ['loss_align']
     per_level = torch.stack([outputs[f'align_{level}'] for level in module.levels])
@@ -49,7 +49,7 @@ def test_all_levels_keys_and_mean():
     assert all(p.grad is not None for p in module.parameters())
 
 
-@pytest.mark.parametrize('levels', [('global',), ('s32', 'global'), ('s8', 's16', 's32'),
+@pytest.mark.parametrize('levels', [('pooled',), ('s32', 'pooled'), ('s8', 's16', 's32'),
                                     ('s4', 's8')])
 def test_level_subsets(levels):
     module = build(levels=levels, loss_weight=0.5)
@@ -61,9 +61,9 @@ def test_level_subsets(levels):
 
 
 def test_sequence_widths_identity_targets_and_masks_with_channel_axis():
-    module = build(levels=('s16', 'global'), in_channels=(8, 10),
+    module = build(levels=('s16', 'pooled'), in_channels=(8, 10),
                    loss=dict(type='TSDMContrastiveLoss', target='identity'))
-    assert module.in_channels == {'s16': 8, 'global': 10}
+    assert module.in_channels == {'s16': 8, 'pooled': 10}
     outputs = module(features(), text(), masks()[:, None])
     assert torch.isfinite(outputs['loss_align'])
 
@@ -75,7 +75,7 @@ def test_clear_errors():
         build(levels=())
     with pytest.raises(ValueError, match="must not contain 'loss'"):
         build(log_prefix='loss_')
-    module = build(levels=('global',))
+    module = build(levels=('pooled',))
     with pytest.raises(IndexError, match='global vector'):
         module(features()[:4], text(), masks())
     with pytest.raises(KeyError, match='pooled'):

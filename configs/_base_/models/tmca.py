@@ -21,11 +21,11 @@ model = dict(
                   source='stage_input', text_key='pooled')),
     alignment=dict(
         type='MultiLevelAlignment',
-        levels=('s8', 's16', 's32', 'global'),
+        levels=('s8', 's16', 's32', 'pooled'),
         # TimmConvNeXt outputs: maps at strides 4/8/16/32 (indices 0-3), then the global
         # vector (index 4, final LayerNorm of the pooled stride-32 map).
-        in_channels={'s8': 192, 's16': 384, 's32': 768, 'global': 768},
-        feature_index={'s4': 0, 's8': 1, 's16': 2, 's32': 3, 'global': 4},
+        in_channels={'s8': 192, 's16': 384, 's32': 768, 'pooled': 768},
+        feature_index={'s4': 0, 's8': 1, 's16': 2, 's32': 3, 'pooled': 4},
         text_channels=768,
         embed_dim=512,
         loss=dict(type='TSDMContrastiveLoss', tau1=0.1, tau2=0.07, target='dice'),

@@ -5,7 +5,9 @@ contrastive loss (Eq. 1, ``TSDMContrastiveLoss``) between the caption and the im
 at several depths of the image encoder: the maps of strides 8, 16 and 32 and the
 global pooled feature (TSDM-8 / TSDM-16 / TSDM-32 / TSDM-G). The alignment loss
 is the mean over the levels, ``L_CA = mean_l TSDM_l``, and the training loss is
-``L_CA + Dice + CE``.
+``L_CA + Dice + CE``. Levels are named ``'s8'``, ``'s16'``, ``'s32'`` (maps by
+stride) and ``'pooled'`` (TSDM-G; not ``'global'``, a Python keyword that a config
+dumped by mmengine cannot hold as a ``dict(...)`` key).
 
 No public code exists for TMCA; written from the paper's description. Our choices:
 
@@ -35,9 +37,9 @@ from torch import Tensor
 from vlseg.registry import MODELS
 
 #: Position of each level in a ``TimmConvNeXt`` output tuple (4 maps, then the global vector).
-DEFAULT_FEATURE_INDEX = {'s4': 0, 's8': 1, 's16': 2, 's32': 3, 'global': 4}
+DEFAULT_FEATURE_INDEX = {'s4': 0, 's8': 1, 's16': 2, 's32': 3, 'pooled': 4}
 #: ConvNeXt-Tiny widths.
-DEFAULT_IN_CHANNELS = {'s4': 96, 's8': 192, 's16': 384, 's32': 768, 'global': 768}
+DEFAULT_IN_CHANNELS = {'s4': 96, 's8': 192, 's16': 384, 's32': 768, 'pooled': 768}
 
 
 @MODELS.register_module()
@@ -46,7 +48,7 @@ class MultiLevelAlignment(BaseModule):
 
     Args:
         levels: the aligned levels, any non-empty subset of ``feature_index``'s
-            keys; TMCA: ``('s8', 's16', 's32', 'global')``.
+            keys; TMCA: ``('s8', 's16', 's32', 'pooled')``.
         in_channels: width of each level's image feature, a mapping level -> width
             (extra entries are ignored) or a sequence in the order of ``levels``.
         text_channels: width of ``text['pooled']`` (768 for CXR-BERT).
@@ -64,7 +66,7 @@ class MultiLevelAlignment(BaseModule):
     """
 
     def __init__(self,
-                 levels: Sequence[str] = ('s8', 's16', 's32', 'global'),
+                 levels: Sequence[str] = ('s8', 's16', 's32', 'pooled'),
                  in_channels: Union[Mapping[str, int], Sequence[int]] = DEFAULT_IN_CHANNELS,
                  text_channels: int = 768,
                  embed_dim: int = 512,
@@ -125,7 +127,7 @@ class MultiLevelAlignment(BaseModule):
         if not -len(image_features) <= index < len(image_features):
             raise IndexError(
                 f'MultiLevelAlignment: level {level!r} reads image feature {index}, but the '
-                f'backbone returned {len(image_features)} (the global level needs a backbone '
+                f'backbone returned {len(image_features)} (the pooled level needs a backbone '
                 'that appends its global vector, e.g. TimmConvNeXt(with_global=True))')
         feature = image_features[index]
         if feature.dim() == 4:

@@ -1,0 +1,12 @@
+# Ablation: the offline TMCA model (./tmca_convnext-t_minilm_qata_cov19_224x224.py) trained
+# and tested text-free: every caption is replaced by '' (DropCaption), so the text encoder
+# sees the same empty caption for every image. Measures what the text contributes under the
+# same budget.
+_base_ = ['./tmca_convnext-t_minilm_qata_cov19_224x224.py']
+train_pipeline = _base_.train_pipeline
+train_pipeline.insert(-1, dict(type='DropCaption'))
+test_pipeline = _base_.test_pipeline
+test_pipeline.insert(-1, dict(type='DropCaption'))
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+test_dataloader = dict(dataset=dict(pipeline=test_pipeline))

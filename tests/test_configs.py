@@ -26,15 +26,16 @@ DATASET_BASES = sorted(
 
 
 def use_tiny_text_encoder(cfg, tiny_bert: str) -> None:
-    """Text models whose weights live outside the repository (CXR-BERT) run here with a
-    random tiny BERT of the same family; the embedded default model runs as configured.
-    Every text width of the model (the head's, TMCA's alignment) becomes the tiny BERT's."""
+    """Text models whose weights live outside the repository (CXR-BERT, BERT-base) run here
+    with a random tiny BERT of the same family; the embedded default model runs as configured.
+    Every text width of the model (the head's, LViT's neck's, TMCA's alignment) becomes the
+    tiny BERT's."""
     encoder = cfg.model.get('text_encoder')
     if encoder and encoder.get('model_path') and not osp.isdir(encoder.model_path):
         encoder.update(model_path=tiny_bert, trust_remote_code=False)
-        cfg.model.decode_head.text_channels = 32
-        if cfg.model.get('alignment'):
-            cfg.model.alignment.text_channels = 32
+        for part in ('neck', 'decode_head', 'alignment'):
+            if cfg.model.get(part) and 'text_channels' in cfg.model[part]:
+                cfg.model[part].text_channels = 32
 
 
 @pytest.mark.parametrize('config', CONFIGS)
@@ -99,3 +100,4 @@ def test_tmca_random_zoom_keeps_the_crop_size():
         assert sample.gt_sem_seg.data.shape[-2:] == (224, 224)
         # The zoom's resize is the last one: its factor is relative to the 224x224 image.
         assert 1.0 <= sample.metainfo['scale_factor'][0] <= 1.25 + 1e-6
+

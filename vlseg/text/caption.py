@@ -52,21 +52,26 @@ left lung and all right lung").
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    'LESION_VECTOR_DIM',
     'TYPOS',
     'ZONE_NAMES',
     'CaptionParseError',
     'LesionCaption',
+    'lesion_vector_of',
     'parse_caption',
     'render_caption',
 ]
 
 #: The six lung zones, in the order of SGSeg's ``pseudo_label``.
 ZONE_NAMES = ('L-upper', 'L-middle', 'L-lower', 'R-upper', 'R-middle', 'R-lower')
+#: Width of C2FVL's lesion vector (:meth:`LesionCaption.lesion_vector`).
+LESION_VECTOR_DIM = 2 + len(ZONE_NAMES)
 
 _NUMBER_WORDS = ('one', 'two', 'three', 'four', 'five', 'six')
 _NUMBERS = {word: i + 1 for i, word in enumerate(_NUMBER_WORDS)}
@@ -327,6 +332,43 @@ def parse_caption(text: str, source: str = 'caption', *, strict: bool = False) -
             f'{side_word!r} does not match the lungs named in caption {text!r}',
             [side_word])
     return result
+
+
+@functools.lru_cache(maxsize=8192)
+def _cached_lesion_vector(text: str, strict: bool) -> tuple[float, ...]:
+    return tuple(parse_caption(text, strict=strict).lesion_vector())
+
+
+def lesion_vector_of(caption: str, strict: bool = False,
+                     source: str = 'caption') -> tuple[float, ...]:
+    """C2FVL's 8-dim lesion vector of a caption (:meth:`LesionCaption.lesion_vector`).
+
+    The one path from a caption to the vector, used by the pipeline transform
+    ``CaptionToLesionVector`` and the model's ``LesionVectorEncoder``. An empty
+    caption (``''`` or blanks: the text-free mode) gives the zero vector. Parsing
+    is memoised per ``(caption, strict)`` (an LRU cache of 8192 captions), so a model
+    that parses its batch's captions every step parses each distinct caption once.
+
+    Args:
+        caption: the caption.
+        strict: as :func:`parse_caption`.
+        source: identifier put at the start of error messages (file, record).
+
+    Returns:
+        ``LESION_VECTOR_DIM`` floats.
+
+    Raises:
+        CaptionParseError: a non-empty caption does not follow the grammar (the
+            message names ``source``).
+    """
+    if not isinstance(caption, str):
+        raise TypeError(f'{source}: caption must be a str, got {type(caption).__name__}')
+    if not caption.strip():
+        return (0.0, ) * LESION_VECTOR_DIM
+    try:
+        return _cached_lesion_vector(caption, strict)
+    except CaptionParseError as error:  # failures are not cached; name the caller's source
+        raise CaptionParseError(source, error.reason, error.words) from None
 
 
 def render_caption(zones: Sequence[bool | int], style: str = 'sgseg') -> str:

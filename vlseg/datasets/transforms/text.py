@@ -22,7 +22,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform, RandomFlip
 
 from vlseg.registry import TRANSFORMS
-from vlseg.text import parse_caption
+from vlseg.text import lesion_vector_of, parse_caption
 
 from .formatting import TEXT_FIELDS
 
@@ -102,7 +102,8 @@ class TokenizeCaption(BaseTransform):
 
 @TRANSFORMS.register_module()
 class CaptionToLesionVector(BaseTransform):
-    """C2FVL's 8-dim lesion vector from the caption (see ``LesionCaption.lesion_vector``).
+    """C2FVL's 8-dim lesion vector from the caption (``vlseg.text.lesion_vector_of``,
+    the same path as the model's ``LesionVectorEncoder``).
 
     An empty caption (text-free mode) gives the zero vector when ``allow_empty``.
 
@@ -114,11 +115,8 @@ class CaptionToLesionVector(BaseTransform):
 
     def transform(self, results: dict) -> dict:
         caption = _caption(results, type(self).__name__, self.allow_empty)
-        if caption.strip():
-            vector = parse_caption(caption, source=results.get('img_path', 'caption'))
-            results['text_lesion_vector'] = np.asarray(vector.lesion_vector(), np.float32)
-        else:
-            results['text_lesion_vector'] = np.zeros(8, np.float32)
+        vector = lesion_vector_of(caption, source=results.get('img_path', 'caption'))
+        results['text_lesion_vector'] = np.asarray(vector, np.float32)
         return results
 
 

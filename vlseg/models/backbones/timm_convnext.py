@@ -19,7 +19,6 @@ LayerNorm uses ``eps=1e-12``, timm's (and ours) ``1e-6``.
 """
 from __future__ import annotations
 
-import os
 import re
 from typing import Optional, Sequence, Union
 
@@ -30,33 +29,11 @@ from mmengine.model import BaseModule
 
 from vlseg.registry import MODELS
 
+from .weight_loading import classification_key, load_state_dict_strictly, read_state_dict
+
 # Keys of a timm classification checkpoint that a feature extractor never uses.
 _CLASSIFIER_PREFIXES = ('head.fc.',)
 _GLOBAL_NORM_PREFIX = 'head.norm.'
-
-
-def _read_state_dict(path: str) -> dict[str, torch.Tensor]:
-    """A state dict from a local ``.pth``/``.pt``/``.bin`` or ``.safetensors`` file."""
-    if not os.path.isfile(path):
-        raise FileNotFoundError(
-            f'TimmConvNeXt: pretrained weights not found: {path}. The backbone never '
-            'downloads: save the state dict of the timm classification model (e.g. '
-            "torch.save(timm.create_model('convnext_tiny', pretrained=True).state_dict(), "
-            'path) on a machine with internet access) and point pretrained_path to it.')
-    if path.endswith('.safetensors'):
-        from safetensors.torch import load_file
-        state = load_file(path, device='cpu')
-    else:
-        # A foreign file: weights only (plain tensors), never arbitrary objects.
-        state = torch.load(path, map_location='cpu', weights_only=True)
-    for key in ('state_dict', 'model', 'state_dict_ema'):
-        if isinstance(state, dict) and key in state and isinstance(state[key], dict):
-            state = state[key]
-            break
-    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor)
-                                              for v in state.values()):
-        raise TypeError(f'TimmConvNeXt: {path} does not hold a state dict of tensors')
-    return {k[len('module.'):] if k.startswith('module.') else k: v for k, v in state.items()}
 
 
 @MODELS.register_module()
@@ -144,67 +121,26 @@ class TimmConvNeXt(BaseModule):
         self._freeze_stages()
 
     # ------------------------------------------------------------------ weights
-    def _source_key(self, key: str, available: dict) -> str:
-        """The classification-model key of a features-only key.
-
-        timm's ``FeatureListNet`` flattens ``stem``/``stages`` into top-level
-        modules named ``stem_0``, ``stages_2``...; the checkpoint says ``stem.0``,
-        ``stages.2``.
-        """
-        if key in available:
-            return key
-        top, _, rest = key.partition('.')
-        match = re.fullmatch(r'(.+)_(\d+)', top)
-        if match is not None:
-            return f'{match.group(1)}.{match.group(2)}.{rest}'
-        return key
-
     def load_pretrained(self, path: str) -> None:
         """Load a timm classification state dict (see ``pretrained_path``), strictly."""
-        source = _read_state_dict(path)
-        target = self.model.state_dict()
-        mapped: dict[str, torch.Tensor] = {}
-        missing: list[str] = []
-        used: set[str] = set()
-        for key in target:
-            src = self._source_key(key, source)
-            if src in source:
-                mapped[key] = source[src]
-                used.add(src)
-            else:
-                missing.append(src)
-        global_state: dict[str, torch.Tensor] = {}
-        if self.with_global:
-            for name in ('weight', 'bias'):
-                src = _GLOBAL_NORM_PREFIX + name
-                if src in source:
-                    global_state[name] = source[src]
-                    used.add(src)
-                else:
-                    missing.append(src)
-        ignored = [k for k in source if k not in used and (
-            k.startswith(_CLASSIFIER_PREFIXES)
-            or (not self.with_global and k.startswith(_GLOBAL_NORM_PREFIX)))]
-        unexpected = [k for k in source if k not in used and k not in ignored]
-        if missing or unexpected:
-            def show(keys: list[str]) -> str:
-                more = f' ... (+{len(keys) - 8} more)' if len(keys) > 8 else ''
-                return ', '.join(keys[:8]) + more
-            raise RuntimeError(
-                f'TimmConvNeXt({self.model_name}): {path} does not match the timm '
-                f'classification model: {len(missing)} missing keys [{show(missing)}], '
-                f'{len(unexpected)} unexpected keys [{show(unexpected)}]. Expected the '
-                f"state dict of timm.create_model('{self.model_name}') (timm key names, "
-                'not Hugging Face ones).')
-        try:
-            self.model.load_state_dict(mapped, strict=True)
-            if self.with_global:
-                self.global_norm.load_state_dict(global_state, strict=True)
-        except RuntimeError as error:
-            raise RuntimeError(f'TimmConvNeXt({self.model_name}): cannot load {path}: '
-                               f'{error}') from error
-        print_log(f'TimmConvNeXt: loaded {len(used)} tensors from {path}; unused '
-                  f'classifier keys: {ignored}', logger='current')
+        owner = f'TimmConvNeXt({self.model_name})'
+        hint = (f"Expected the state dict of timm.create_model('{self.model_name}') (timm "
+                'key names, not Hugging Face ones).')
+        source = read_state_dict(
+            path, owner, hint=f"E.g. torch.save(timm.create_model('{self.model_name}', "
+                              'pretrained=True).state_dict(), path).')
+
+        def key_map(key: str) -> str:
+            # ``model.*``: the features-only network; ``global_norm.*``: timm's head norm.
+            if key.startswith('global_norm.'):
+                return _GLOBAL_NORM_PREFIX + key[len('global_norm.'):]
+            return classification_key(key[len('model.'):], source)
+
+        ignored = _CLASSIFIER_PREFIXES + (() if self.with_global else (_GLOBAL_NORM_PREFIX, ))
+        unused = load_state_dict_strictly(self, source, path, owner, key_map=key_map,
+                                          ignore_prefixes=ignored, hint=hint)
+        print_log(f'TimmConvNeXt: loaded {len(self.state_dict())} tensors from {path}; unused '
+                  f'classifier keys: {unused}', logger='current')
 
     # ------------------------------------------------------------------ freezing
     def _frozen_modules(self) -> list[nn.Module]:

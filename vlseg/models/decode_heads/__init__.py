@@ -1,3 +1,5 @@
+from .c2fvl_head import C2FVLHead
 from .guide_decoder_head import GuideDecoderHead
+from .lvit_head import LViTHead
 
-__all__ = ['GuideDecoderHead']
+__all__ = ['GuideDecoderHead', 'C2FVLHead', 'LViTHead']

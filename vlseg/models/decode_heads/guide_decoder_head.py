@@ -86,6 +86,8 @@ from torch import Tensor
 
 from vlseg.registry import MODELS
 
+from .binary_head_utils import binary_accuracy, build_loss_decode
+
 
 def sinusoidal_positions(length: int, dim: int, device=None,
                          dtype: torch.dtype = torch.float32) -> Tensor:
@@ -382,13 +384,7 @@ class GuideDecoderHead(BaseDecodeHead):
                          dropout_ratio=dropout_ratio, norm_cfg=norm_cfg,
                          in_index=list(in_index), input_transform=input_transform,
                          loss_decode=[], init_cfg=init_cfg, **kwargs)
-        if isinstance(loss_decode, dict):
-            self.loss_decode = MODELS.build(loss_decode)
-        elif isinstance(loss_decode, (list, tuple)):
-            self.loss_decode = nn.ModuleList([MODELS.build(cfg) for cfg in loss_decode])
-        else:
-            raise TypeError(f'loss_decode must be a dict or a sequence of dicts, '
-                            f'got {type(loss_decode)}')
+        self.loss_decode = build_loss_decode(loss_decode)
 
         self.text_channels = text_channels
         self.text_length = text_length
@@ -504,10 +500,6 @@ class GuideDecoderHead(BaseDecodeHead):
         if self.out_channels == 1:
             with torch.no_grad():
                 label = self._stack_batch_gt(batch_data_samples).squeeze(1)
-                logits = resize(seg_logits, size=label.shape[-2:], mode='bilinear',
-                                align_corners=self.align_corners)
-                pred = (logits[:, 0].sigmoid() > self.threshold).long()
-                valid = label != self.ignore_index
-                correct = (pred[valid] == label[valid]).sum().float()
-                losses['acc_seg'] = (correct * 100.0 / valid.sum().clamp(min=1)).reshape(1)
+                losses['acc_seg'] = binary_accuracy(seg_logits, label, self.threshold,
+                                                    self.ignore_index, self.align_corners)
         return losses

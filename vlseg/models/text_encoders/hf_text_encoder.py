@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-from collections import OrderedDict
 from typing import Optional, Sequence, Union
 
 import torch
@@ -11,6 +10,8 @@ from mmengine.model import BaseModule
 from torch import Tensor
 
 from vlseg.registry import MODELS
+
+from .caption_cache import CaptionCache
 
 CXR_BERT = 'microsoft/BiomedVLP-CXR-BERT-specialized'
 
@@ -23,8 +24,168 @@ def _output_field(outputs, name: str):
     return value
 
 
+class BaseHFTextEncoder(BaseModule):
+    """What vlseg's Hugging Face text encoders share (not registered; see the subclasses).
+
+    A BERT-family model from a local folder (``None``: the embedded all-MiniLM-L6-v2),
+    frozen (eval mode, no gradients, caption cache) or trainable (parameters that
+    never reach the features are frozen, for DDP), its tokenizer (loaded on first
+    use), token features averaged over ``hidden_layers`` (``_encode``) and the
+    per-caption cache ``_cache`` (a ``CaptionCache`` of ``cache_size`` captions,
+    used while ``caching``). Subclasses decide what they return and cache:
+    ``HFTextEncoder`` token features and a pooled feature, ``WordFeatureEncoder``
+    per-word features.
+
+    Args:
+        model_path, frozen, hidden_layers, max_length, cache_size, trust_remote_code,
+        init_cfg: as ``HFTextEncoder``.
+
+    Attributes:
+        out_channels: the hidden size.
+    """
+
+    def __init__(self,
+                 model_path: Optional[str] = None,
+                 frozen: bool = True,
+                 hidden_layers: Union[int, Sequence[int]] = -1,
+                 max_length: int = 24,
+                 cache_size: int = 4096,
+                 trust_remote_code: bool = False,
+                 init_cfg: Optional[Union[dict, list]] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        name = type(self).__name__
+        if max_length < 1:
+            raise ValueError(f'{name}: max_length must be positive, got {max_length}')
+        if cache_size < 0:
+            raise ValueError(f'{name}: cache_size must be >= 0, got {cache_size}')
+        if model_path is None:
+            from vlseg.datasets.transforms.text import embedded_text_model_path
+            model_path = embedded_text_model_path()
+        model_path = os.path.expanduser(str(model_path))
+        if not os.path.isdir(model_path):
+            raise FileNotFoundError(
+                f'{name}: text model folder not found: {model_path}. The encoder reads '
+                'a local folder and never downloads: on a machine with internet access fetch '
+                f'the model (e.g. CXR-BERT: `huggingface-cli download {CXR_BERT} --local-dir '
+                'BiomedVLP-CXR-BERT-specialized`, or `git clone '
+                f'https://huggingface.co/{CXR_BERT}`), copy the folder here and set '
+                'model_path to it (CXR-BERT also needs trust_remote_code=True); '
+                'model_path=None takes the embedded all-MiniLM-L6-v2.')
+        self.model_path = model_path
+        self.frozen = frozen
+        self.max_length = max_length
+        self.cache_size = cache_size
+        self.trust_remote_code = trust_remote_code
+
+        from transformers import AutoModel
+        self.model = AutoModel.from_pretrained(
+            model_path, local_files_only=True, dtype=torch.float32,
+            trust_remote_code=trust_remote_code)
+        config = self.model.config
+        self.out_channels: int = int(config.hidden_size)
+        num_states = int(config.num_hidden_layers) + 1  # embeddings + every layer
+        layers = (hidden_layers,) if isinstance(hidden_layers, int) else tuple(hidden_layers)
+        if not layers or any(not -num_states <= i < num_states for i in layers):
+            raise ValueError(
+                f'{name}: hidden_layers {hidden_layers!r} out of range for a model '
+                f'with {num_states} hidden states (embeddings + {num_states - 1} layers)')
+        self.hidden_layers = tuple(int(i) for i in layers)
+
+        self._tokenizer = None
+        self._cache = CaptionCache(cache_size)
+        if frozen:
+            self.model.requires_grad_(False)
+            self.model.eval()
+        else:
+            self._freeze_unused_parameters()
+
+    # ------------------------------------------------------------------ set-up
+    def _freeze_unused_parameters(self) -> None:
+        """Freeze trainable parameters the features never use (e.g. BERT's pooler,
+        an MLM head), so DDP without ``find_unused_parameters`` accepts the model."""
+        ids = torch.tensor([[0, 1]], dtype=torch.long)
+        was_training = self.model.training
+        self.model.eval()
+        tokens = self._encode(ids, torch.ones_like(ids))
+        self.model.zero_grad(set_to_none=True)
+        tokens.sum().backward()
+        unused = [name for name, param in self.model.named_parameters()
+                  if param.requires_grad and param.grad is None]
+        for name, param in self.model.named_parameters():
+            param.grad = None
+            if name in unused:
+                param.requires_grad_(False)
+        self.model.train(was_training)
+        if unused:
+            print_log(f'{type(self).__name__}: {len(unused)} parameters do not reach the text '
+                      f'features and are frozen: {", ".join(unused)}', logger='current')
+
+    def init_weights(self) -> None:
+        """Apply ``init_cfg`` (if any) but never re-initialise the pretrained model."""
+        if self.init_cfg:
+            from mmengine.model import initialize
+            initialize(self, self.init_cfg)
+        self._is_init = True
+
+    def train(self, mode: bool = True) -> BaseHFTextEncoder:
+        super().train(mode)
+        if self.frozen:
+            self.model.eval()
+        return self
+
+    @property
+    def tokenizer(self):
+        """The model folder's tokenizer (loaded on first use)."""
+        if self._tokenizer is None:
+            from transformers import AutoTokenizer
+            self._tokenizer = AutoTokenizer.from_pretrained(
+                self.model_path, local_files_only=True,
+                trust_remote_code=self.trust_remote_code)
+        return self._tokenizer
+
+    def _device(self) -> torch.device:
+        return next(self.model.parameters()).device
+
+    # ------------------------------------------------------------------ cache
+    def cache_info(self) -> dict:
+        """``dict(hits, misses, size)``: rows served from the cache, captions computed,
+        and captions held."""
+        return self._cache.info()
+
+    def clear_cache(self) -> None:
+        """Empty the caption cache and reset its counters."""
+        self._cache.clear()
+
+    @property
+    def caching(self) -> bool:
+        return self.frozen and self.cache_size > 0
+
+    # ------------------------------------------------------------------ encoding
+    def _encode(self, token_ids: Tensor, attention_mask: Tensor) -> Tensor:
+        """Token features ``(B, L, C)``: the mean of the selected hidden states."""
+        if self.hidden_layers == (-1,):
+            outputs = self.model(input_ids=token_ids, attention_mask=attention_mask,
+                                 return_dict=True)
+            tokens = _output_field(outputs, 'last_hidden_state')
+        else:
+            outputs = self.model(input_ids=token_ids, attention_mask=attention_mask,
+                                 output_hidden_states=True, return_dict=True)
+            states = _output_field(outputs, 'hidden_states')
+            if states is None:
+                raise RuntimeError(f'{type(self).__name__}: {type(self.model).__name__} returned '
+                                   'no hidden_states; use hidden_layers=-1')
+            tokens = torch.stack([states[i] for i in self.hidden_layers]).mean(0)
+        return tokens.float()
+
+    def __getstate__(self) -> dict:
+        # Pickles and deep copies rebuild the tokenizer instead of copying it.
+        state = dict(self.__dict__)
+        state['_tokenizer'] = None
+        return state
+
+
 @MODELS.register_module()
-class HFTextEncoder(BaseModule):
+class HFTextEncoder(BaseHFTextEncoder):
     """Text encoder for any BERT-family model in a local folder (never downloads).
 
     The caption encoder of LanGuideMedSeg / Ariadne's Thread (Zhong et al., MICCAI
@@ -77,100 +238,12 @@ class HFTextEncoder(BaseModule):
                  cache_size: int = 4096,
                  trust_remote_code: bool = False,
                  init_cfg: Optional[Union[dict, list]] = None) -> None:
-        super().__init__(init_cfg=init_cfg)
         if pooling not in ('cls', 'mean'):
             raise ValueError(f"HFTextEncoder: pooling must be 'cls' or 'mean', got {pooling!r}")
-        if max_length < 1:
-            raise ValueError(f'HFTextEncoder: max_length must be positive, got {max_length}')
-        if cache_size < 0:
-            raise ValueError(f'HFTextEncoder: cache_size must be >= 0, got {cache_size}')
-        if model_path is None:
-            from vlseg.datasets.transforms.text import embedded_text_model_path
-            model_path = embedded_text_model_path()
-        model_path = os.path.expanduser(str(model_path))
-        if not os.path.isdir(model_path):
-            raise FileNotFoundError(
-                f'HFTextEncoder: text model folder not found: {model_path}. The encoder reads '
-                'a local folder and never downloads: on a machine with internet access fetch '
-                f'the model (e.g. CXR-BERT: `huggingface-cli download {CXR_BERT} --local-dir '
-                'BiomedVLP-CXR-BERT-specialized`, or `git clone '
-                f'https://huggingface.co/{CXR_BERT}`), copy the folder here and set '
-                'model_path to it (CXR-BERT also needs trust_remote_code=True); '
-                'model_path=None takes the embedded all-MiniLM-L6-v2.')
-        self.model_path = model_path
-        self.frozen = frozen
-        self.max_length = max_length
+        super().__init__(model_path=model_path, frozen=frozen, hidden_layers=hidden_layers,
+                         max_length=max_length, cache_size=cache_size,
+                         trust_remote_code=trust_remote_code, init_cfg=init_cfg)
         self.pooling = pooling
-        self.cache_size = cache_size
-        self.trust_remote_code = trust_remote_code
-
-        from transformers import AutoModel
-        self.model = AutoModel.from_pretrained(
-            model_path, local_files_only=True, dtype=torch.float32,
-            trust_remote_code=trust_remote_code)
-        config = self.model.config
-        self.out_channels: int = int(config.hidden_size)
-        num_states = int(config.num_hidden_layers) + 1  # embeddings + every layer
-        layers = (hidden_layers,) if isinstance(hidden_layers, int) else tuple(hidden_layers)
-        if not layers or any(not -num_states <= i < num_states for i in layers):
-            raise ValueError(
-                f'HFTextEncoder: hidden_layers {hidden_layers!r} out of range for a model '
-                f'with {num_states} hidden states (embeddings + {num_states - 1} layers)')
-        self.hidden_layers = tuple(int(i) for i in layers)
-
-        self._tokenizer = None
-        self._cache: OrderedDict[str, tuple[Tensor, Tensor, Tensor, Tensor]] = OrderedDict()
-        self._hits = 0
-        self._misses = 0
-        if frozen:
-            self.model.requires_grad_(False)
-            self.model.eval()
-        else:
-            self._freeze_unused_parameters()
-
-    # ------------------------------------------------------------------ set-up
-    def _freeze_unused_parameters(self) -> None:
-        """Freeze trainable parameters the features never use (e.g. BERT's pooler,
-        an MLM head), so DDP without ``find_unused_parameters`` accepts the model."""
-        ids = torch.tensor([[0, 1]], dtype=torch.long)
-        was_training = self.model.training
-        self.model.eval()
-        tokens = self._encode(ids, torch.ones_like(ids))
-        self.model.zero_grad(set_to_none=True)
-        tokens.sum().backward()
-        unused = [name for name, param in self.model.named_parameters()
-                  if param.requires_grad and param.grad is None]
-        for name, param in self.model.named_parameters():
-            param.grad = None
-            if name in unused:
-                param.requires_grad_(False)
-        self.model.train(was_training)
-        if unused:
-            print_log(f'HFTextEncoder: {len(unused)} parameters do not reach the text features '
-                      f'and are frozen: {", ".join(unused)}', logger='current')
-
-    def init_weights(self) -> None:
-        """Apply ``init_cfg`` (if any) but never re-initialise the pretrained model."""
-        if self.init_cfg:
-            from mmengine.model import initialize
-            initialize(self, self.init_cfg)
-        self._is_init = True
-
-    def train(self, mode: bool = True) -> HFTextEncoder:
-        super().train(mode)
-        if self.frozen:
-            self.model.eval()
-        return self
-
-    @property
-    def tokenizer(self):
-        """The model folder's tokenizer (loaded on first use)."""
-        if self._tokenizer is None:
-            from transformers import AutoTokenizer
-            self._tokenizer = AutoTokenizer.from_pretrained(
-                self.model_path, local_files_only=True,
-                trust_remote_code=self.trust_remote_code)
-        return self._tokenizer
 
     def tokenize(self, captions: Sequence[str], device=None) -> tuple[Tensor, Tensor]:
         """Token ids and attention mask ``(B, max_length)`` (int64), as ``TokenizeCaption``."""
@@ -181,42 +254,7 @@ class HFTextEncoder(BaseModule):
         return (encoded['input_ids'].long().to(device),
                 encoded['attention_mask'].long().to(device))
 
-    def _device(self) -> torch.device:
-        return next(self.model.parameters()).device
-
-    # ------------------------------------------------------------------ cache
-    def cache_info(self) -> dict:
-        """``dict(hits, misses, size)``: rows served from the cache, captions computed,
-        and captions held."""
-        return dict(hits=self._hits, misses=self._misses, size=len(self._cache))
-
-    def clear_cache(self) -> None:
-        """Empty the caption cache and reset its counters."""
-        self._cache.clear()
-        self._hits = 0
-        self._misses = 0
-
-    @property
-    def caching(self) -> bool:
-        return self.frozen and self.cache_size > 0
-
     # ------------------------------------------------------------------ forward
-    def _encode(self, token_ids: Tensor, attention_mask: Tensor) -> Tensor:
-        """Token features ``(B, L, C)``: the mean of the selected hidden states."""
-        if self.hidden_layers == (-1,):
-            outputs = self.model(input_ids=token_ids, attention_mask=attention_mask,
-                                 return_dict=True)
-            tokens = _output_field(outputs, 'last_hidden_state')
-        else:
-            outputs = self.model(input_ids=token_ids, attention_mask=attention_mask,
-                                 output_hidden_states=True, return_dict=True)
-            states = _output_field(outputs, 'hidden_states')
-            if states is None:
-                raise RuntimeError(f'HFTextEncoder: {type(self.model).__name__} returned no '
-                                   'hidden_states; use hidden_layers=-1')
-            tokens = torch.stack([states[i] for i in self.hidden_layers]).mean(0)
-        return tokens.float()
-
     def _pool(self, tokens: Tensor, attention_mask: Tensor) -> Tensor:
         if self.pooling == 'cls':
             return tokens[:, 0]
@@ -290,7 +328,7 @@ class HFTextEncoder(BaseModule):
             for i, entry, ok, equal in zip(cached, entries, same_length, match):
                 if ok and equal:
                     rows[i] = (entry[2], entry[3])
-                    self._cache.move_to_end(captions[i])
+                    self._cache.touch(captions[i])
         # Misses: compute each distinct caption once (its first row in the batch).
         first: dict[str, int] = {}
         for i, caption in enumerate(captions):
@@ -300,34 +338,23 @@ class HFTextEncoder(BaseModule):
             index = list(first.values())
             with torch.no_grad():
                 tokens, pooled = self._features(token_ids[index], attention_mask[index])
-            self._misses += len(index)
+            self._cache.misses += len(index)
             for k, (caption, i) in enumerate(first.items()):
                 entry = (token_ids[i].detach().clone(), attention_mask[i].detach().clone(),
                          tokens[k].detach(), pooled[k].detach())
-                self._cache[caption] = entry
-                self._cache.move_to_end(caption)
+                self._cache.put(caption, entry)
                 rows[i] = (entry[2], entry[3])
-            while len(self._cache) > self.cache_size:
-                self._cache.popitem(last=False)
+            self._cache.evict()
             for i, caption in enumerate(captions):
                 if rows[i] is None:  # a repeat of a caption computed in this batch
                     rows[i] = rows[first[caption]]
-        self._hits += len(captions) - len(first)
+        self._cache.hits += len(captions) - len(first)
         return (torch.stack([r[0] for r in rows]), torch.stack([r[1] for r in rows]))
 
     def _fetch(self, caption: str, device: torch.device) -> tuple[Tensor, ...]:
-        """The cache entry of ``caption``, moved (once, in place) to ``device``."""
-        entry = self._cache[caption]
-        if entry[2].device != device:
-            entry = tuple(t.to(device) for t in entry)
-            self._cache[caption] = entry
-        return entry
-
-    def __getstate__(self) -> dict:
-        # Pickles and deep copies rebuild the tokenizer instead of copying it.
-        state = dict(self.__dict__)
-        state['_tokenizer'] = None
-        return state
+        """The cache entry ``(token_ids, attention_mask, tokens, pooled)`` of ``caption``,
+        moved (once, in place) to ``device``."""
+        return self._cache.fetch(caption, device)
 
     def extra_repr(self) -> str:
         return (f'model_path={self.model_path!r}, frozen={self.frozen}, '

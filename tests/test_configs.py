@@ -101,3 +101,20 @@ def test_tmca_random_zoom_keeps_the_crop_size():
         # The zoom's resize is the last one: its factor is relative to the 224x224 image.
         assert 1.0 <= sample.metainfo['scale_factor'][0] <= 1.25 + 1e-6
 
+
+def test_infnet_schedules():
+    """Inf-Net: one lr step at epoch 50 by default, the authors' compounding decay (a step
+    every epoch from 50) in the authors'-code config, epochs rescaled for QaTa's loader."""
+    def load(name):
+        return load_config(osp.join(REPO_ROOT, 'configs', 'infnet', f'{name}.py'))
+
+    default = load('infnet_res2net50_covid_ct_352x352')
+    assert default.param_scheduler[0].milestones == [49 * 25]
+    assert default.model_wrapper_cfg.type == 'MultiScaleStepDDP'
+    authors = load('infnet_res2net50_covid_ct_352x352_authors-code')
+    assert authors.param_scheduler[0].milestones == [epoch * 25 for epoch in range(49, 100)]
+    assert authors.val_evaluator == dict(type='InfNetMetric', code_compat=True)
+    qata = load('infnet_res2net50_qata_cov19_352x352')
+    assert qata.iters_per_epoch == 239  # ceil(5716 / 24): the short last batch counts
+    assert qata.param_scheduler[0].milestones == [49 * 239]
+    assert qata.param_scheduler[0].end == qata.train_cfg.max_iters == 100 * 239

@@ -5,9 +5,10 @@ from .losses import BinaryDiceLoss, MultiLevelAlignment, TSDMContrastiveLoss, le
 from .necks import LTEM
 from .segmentors import LanguageGuidedSegmentor
 from .text_encoders import HFTextEncoder
+from .wrappers import MultiScaleStepDDP
 
 __all__ = [
     'TimmConvNeXt', 'TextSegDataPreProcessor', 'stack_text_fields', 'GuideDecoderHead',
     'BinaryDiceLoss', 'lesion_probability', 'LanguageGuidedSegmentor', 'HFTextEncoder',
-    'TSDMContrastiveLoss', 'MultiLevelAlignment', 'LTEM'
+    'TSDMContrastiveLoss', 'MultiLevelAlignment', 'LTEM', 'MultiScaleStepDDP'
 ]

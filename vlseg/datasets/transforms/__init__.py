@@ -1,3 +1,4 @@
+from .edge import MaskToEdge
 from .formatting import TEXT_FIELDS, PackTextSegInputs
 from .loading import LoadBinaryMask, LoadMedicalImageFromFile
 from .text import (
@@ -12,5 +13,5 @@ from .text import (
 __all__ = [
     'TEXT_FIELDS', 'PackTextSegInputs', 'LoadBinaryMask', 'LoadMedicalImageFromFile',
     'CaptionToLesionVector', 'CaptionToLocationLabels', 'DropCaption',
-    'RandomFlipWithCaption', 'TokenizeCaption', 'embedded_text_model_path'
+    'RandomFlipWithCaption', 'TokenizeCaption', 'embedded_text_model_path', 'MaskToEdge'
 ]

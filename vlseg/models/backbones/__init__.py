@@ -1,4 +1,7 @@
 from .hybrid_cnn_vit import HybridCNNViT
+from .iresnet import IResNet
 from .timm_convnext import TimmConvNeXt
+from .timm_features import TimmFeatures
+from .timm_vgg import TimmVGG
 
-__all__ = ['TimmConvNeXt', 'HybridCNNViT']
+__all__ = ['TimmConvNeXt', 'HybridCNNViT', 'TimmFeatures', 'TimmVGG', 'IResNet']

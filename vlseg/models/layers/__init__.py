@@ -12,10 +12,12 @@ from .cnn_vit_layers import (
     conv_stack,
     resize_token_grid,
 )
+from .infnet_layers import ConvBN, EdgeBranch, PartialDecoder, ReverseAttention, RFBBlock, up_to
 from .pixel_gate import AvgMaxPixelGate
 
 __all__ = [
     'AvgMaxPixelGate', 'ConvBNReLU', 'TokenConvBNReLU', 'TokenReconstruct', 'ViTAttention',
     'ViTBlock', 'ViTBranch', 'ViTLevel', 'ViTMLP', 'check_patch_sizes', 'conv_stack',
-    'resize_token_grid'
+    'resize_token_grid', 'ConvBN', 'RFBBlock', 'PartialDecoder', 'EdgeBranch',
+    'ReverseAttention', 'up_to'
 ]

@@ -1,0 +1,3 @@
+from .multi_scale_step_ddp import MultiScaleStepDDP
+
+__all__ = ['MultiScaleStepDDP']

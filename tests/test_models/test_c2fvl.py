@@ -13,6 +13,7 @@ from vlseg.models.losses import BinaryDiceLoss, ClassBalancedBCELoss, CosineAlig
 from vlseg.models.necks import VLAB, LesionVectorWeighting
 from vlseg.models.text_encoders import LesionVectorEncoder
 from vlseg.registry import MODELS
+from vlseg.text import CaptionParseError
 from vlseg.utils import register_all_modules
 
 CAPTION = ('Bilateral pulmonary infection, two infected areas, upper left lung and lower '
@@ -252,3 +253,10 @@ def test_c2fvl_segmentor_uses_the_caption():
         zeroed = model.encode_decode(x, [dict(meta, text='')])
     assert with_text.shape == (1, 1, 32, 32)
     assert not torch.allclose(with_text, zeroed)
+    # A caption the lesion vector cannot be read from names the image that carries it.
+    bad = 'Bilateral pulmonary infection, two infected areas.'
+    metas = [dict(meta, text=CAPTION, img_path='data/a.png'),
+             dict(meta, text=bad, img_path='data/b.png')]
+    with pytest.raises(CaptionParseError, match=r'^data/b\.png: no lung location') as info:
+        model.encode_decode(torch.rand(2, 3, 32, 32), metas)
+    assert info.value.text == bad

@@ -128,12 +128,16 @@ class CaptionParseError(ValueError):
         source: identifier of the caption (file, record) given by the caller.
         reason: what went wrong, naming the words that could not be parsed.
         words: those words as written in the caption (empty for an empty one).
+        text: the caption that failed (``None`` when it was missing), so a caller
+            holding several captions can tell whose it was.
     """
 
-    def __init__(self, source: str, reason: str, words: Sequence[str] = ()) -> None:
+    def __init__(self, source: str, reason: str, words: Sequence[str] = (),
+                 text: str | None = None) -> None:
         self.source = source
         self.reason = reason
         self.words = tuple(words)
+        self.text = text
         super().__init__(f'{source}: {reason}')
 
 
@@ -236,7 +240,7 @@ def parse_caption(text: str, source: str = 'caption', *, strict: bool = False) -
         raise TypeError(f'{source}: caption must be a str, got {type(text).__name__}')
     raws = [w for w in _SPLIT_RE.split(text) if w]
     if not raws:
-        raise CaptionParseError(source, f'caption is empty: {text!r}')
+        raise CaptionParseError(source, f'caption is empty: {text!r}', text=text)
 
     tokens = []
     unknown = []
@@ -248,11 +252,12 @@ def parse_caption(text: str, source: str = 'caption', *, strict: bool = False) -
     if unknown:
         words = ', '.join(repr(w) for w in unknown)
         raise CaptionParseError(
-            source, f'cannot parse word(s) {words} in caption {text!r}', unknown)
+            source, f'cannot parse word(s) {words} in caption {text!r}', unknown, text)
 
     def fail(reason: str, bad: Sequence[_Token]) -> CaptionParseError:
         return CaptionParseError(
-            source, f'{reason}: {_quote(bad)!r} in caption {text!r}', [t.raw for t in bad])
+            source, f'{reason}: {_quote(bad)!r} in caption {text!r}', [t.raw for t in bad],
+            text)
 
     n = len(tokens)
     i = 0
@@ -322,7 +327,8 @@ def parse_caption(text: str, source: str = 'caption', *, strict: bool = False) -
             i += 1
     if n_locations == 0:
         raise CaptionParseError(
-            source, f'no lung location (e.g. "lower left lung") in caption {text!r}')
+            source, f'no lung location (e.g. "lower left lung") in caption {text!r}',
+            text=text)
 
     result = LesionCaption(bilateral=bilateral, count=count, zones=tuple(zones))
     if strict and not result.sides_consistent:
@@ -330,7 +336,7 @@ def parse_caption(text: str, source: str = 'caption', *, strict: bool = False) -
         raise CaptionParseError(
             source,
             f'{side_word!r} does not match the lungs named in caption {text!r}',
-            [side_word])
+            [side_word], text)
     return result
 
 
@@ -368,7 +374,7 @@ def lesion_vector_of(caption: str, strict: bool = False,
     try:
         return _cached_lesion_vector(caption, strict)
     except CaptionParseError as error:  # failures are not cached; name the caller's source
-        raise CaptionParseError(source, error.reason, error.words) from None
+        raise CaptionParseError(source, error.reason, error.words, caption) from None
 
 
 def render_caption(zones: Sequence[bool | int], style: str = 'sgseg') -> str:

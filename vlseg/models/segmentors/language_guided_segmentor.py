@@ -11,7 +11,8 @@ metainfo (``text``; ``''`` is the text-free mode) goes to the text encoder, with
 pipeline's token ids when the samples carry them (``TokenizeCaption``). Inference
 reaches ``encode_decode`` with image metas only, so there the encoder tokenises the
 captions itself; a frozen encoder's caption cache makes that free after the first
-batch.
+batch. A caption that a text source cannot parse (``CaptionParseError``) is reported
+with the image files that carry it.
 
 Losses that need image and text features together get both from the segmentor:
 an optional ``alignment`` module (TMCA's multilevel contrastive alignment,
@@ -29,6 +30,7 @@ from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, SampleList, a
 from torch import Tensor, nn
 
 from vlseg.registry import MODELS
+from vlseg.text import CaptionParseError
 
 from ..data_preprocessors import stack_text_fields
 
@@ -79,7 +81,16 @@ class LanguageGuidedSegmentor(EncoderDecoder):
             fields = stack_text_fields(data_samples, ('text_token_ids', 'text_attention_mask'))
             token_ids = fields['text_token_ids']
             attention_mask = fields['text_attention_mask']
-        return self.text_encoder(token_ids, attention_mask, captions=captions)
+        try:
+            return self.text_encoder(token_ids, attention_mask, captions=captions)
+        except CaptionParseError as error:
+            # Text sources that parse captions (C2FVL's lesion vector) see strings only;
+            # name the images whose caption failed, so the user knows which file to fix.
+            files = [str(meta.get('img_path', f'sample {index} of the batch'))
+                     for index, (meta, caption) in enumerate(zip(batch_img_metas, captions))
+                     if caption == error.text]
+            raise CaptionParseError(', '.join(files) or error.source, error.reason,
+                                    error.words, error.text) from error
 
     def extract_feat(self, inputs: Tensor, text: dict) -> tuple:
         """Image features, through the neck (with the text when the neck takes it)."""

@@ -32,7 +32,7 @@ Under another DDP wrapper the segmentor raises rather than train at one scale.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, Sequence, Union
+from typing import Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
@@ -134,23 +134,20 @@ class MultiScaleStepEncoderDecoder(EncoderDecoder):
     def train_step(self, data: Union[dict, tuple, list],
                    optim_wrapper: OptimWrapper) -> dict[str, Tensor]:
         """One optimiser step per scale of ``train_scales``; losses logged as their mean."""
-        return self.multi_scale_train_step(
-            data, optim_wrapper, lambda batch: self._run_forward(batch, mode='loss'), self)
+        return self.multi_scale_train_step(data, optim_wrapper, self)
 
     def multi_scale_train_step(self, data: Union[dict, tuple, list],
                                optim_wrapper: OptimWrapper,
-                               forward: Callable[[dict], Any],
-                               context_model: nn.Module) -> dict[str, Tensor]:
+                               forward_model: nn.Module) -> dict[str, Tensor]:
         """The per-scale loop shared by :meth:`train_step` and ``MultiScaleStepDDP``.
 
         Args:
             data: the batch from the data loader (pre-processed here).
             optim_wrapper: takes one ``update_params`` per scale; no accumulation.
-            forward: runs the loss forward of a pre-processed batch
-                (``dict(inputs, data_samples)``) and returns the loss dict: the
-                model's ``_run_forward`` or the DDP wrapper's, which synchronises
-                the gradients of the backward that follows.
-            context_model: the module given to ``optim_wrapper.optim_context``.
+            forward_model: the module whose ``_run_forward(batch, mode='loss')`` runs
+                the loss forward of each scale and which ``optim_wrapper.optim_context``
+                gets: this model, or the DDP wrapper, whose forward synchronises the
+                gradients of the backward that follows.
 
         Returns:
             The mean over the scales of each logged value (detached).
@@ -162,7 +159,7 @@ class MultiScaleStepEncoderDecoder(EncoderDecoder):
                 f'{self.train_scales} and does not support gradient accumulation: set '
                 f'optim_wrapper.accumulative_counts to 1 (got {counts}), or train_scales='
                 '(1.0,) with a plain EncoderDecoder to accumulate')
-        with optim_wrapper.optim_context(context_model):
+        with optim_wrapper.optim_context(forward_model):
             data = self.data_preprocessor(data, True)
         steps = []
         self._in_train_step = True
@@ -170,8 +167,9 @@ class MultiScaleStepEncoderDecoder(EncoderDecoder):
             for scale in self.train_scales:
                 inputs, samples = self.rescale_batch(data['inputs'], data['data_samples'],
                                                      scale)
-                with optim_wrapper.optim_context(context_model):
-                    losses = forward(dict(inputs=inputs, data_samples=samples))
+                with optim_wrapper.optim_context(forward_model):
+                    losses = forward_model._run_forward(
+                        dict(inputs=inputs, data_samples=samples), mode='loss')
                 parsed, log_vars = self.parse_losses(losses)
                 optim_wrapper.update_params(parsed)
                 steps.append({key: value.detach() for key, value in log_vars.items()})

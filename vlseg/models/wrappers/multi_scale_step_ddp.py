@@ -26,26 +26,21 @@ from __future__ import annotations
 from typing import Union
 
 import torch
+from mmengine.model.wrappers import MMDistributedDataParallel
 from mmengine.optim import OptimWrapper
 from mmengine.registry import MODEL_WRAPPERS as MMENGINE_MODEL_WRAPPERS
 
 from vlseg.registry import MODEL_WRAPPERS
-from vlseg.utils.compat import apply_stack_fixes
 
 
-def _ddp_base() -> type:
-    """mmengine's DDP wrapper after vlseg's stack fixes (CPU-aware under gloo)."""
-    apply_stack_fixes()  # normally done by ``import vlseg``; idempotent
-    from mmengine.model import wrappers
-    return wrappers.MMDistributedDataParallel
-
-
+# ``import vlseg`` applies the stack fixes before any submodule loads, so this is the
+# CPU-aware class (vlseg.utils.compat).
 @MODEL_WRAPPERS.register_module()
-class MultiScaleStepDDP(_ddp_base()):
+class MultiScaleStepDDP(MMDistributedDataParallel):
     """``MMDistributedDataParallel`` whose ``train_step`` is the module's per-scale loop.
 
     The wrapped module must have ``multi_scale_train_step(data, optim_wrapper,
-    forward, context_model)`` (``MultiScaleStepEncoderDecoder``). Arguments as
+    forward_model)`` (``MultiScaleStepEncoderDecoder``). Arguments as
     ``MMDistributedDataParallel`` (its debugging option ``detect_anomalous_params``
     is not applied to the per-scale steps); validation and test steps are the module's.
     """
@@ -59,8 +54,7 @@ class MultiScaleStepDDP(_ddp_base()):
     def train_step(self, data: Union[dict, tuple, list],
                    optim_wrapper: OptimWrapper) -> dict[str, torch.Tensor]:
         """One synchronised optimiser step per training scale (see the module docstring)."""
-        return self.module.multi_scale_train_step(
-            data, optim_wrapper, lambda batch: self._run_forward(batch, mode='loss'), self)
+        return self.module.multi_scale_train_step(data, optim_wrapper, self)
 
 
 # The Runner's type check reads mmengine's root registry (see the module docstring).

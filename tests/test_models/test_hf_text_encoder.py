@@ -97,7 +97,7 @@ def test_cache_hits_only_misses_computed_and_equal_to_uncached(tiny_bert):
         assert torch.equal(out['mask'], ref['mask'])
     assert uncached.cache_info()['size'] == 0
     # An entry is moved (once, in place) to the device of the batch that asks for it.
-    moved = encoder._fetch(a, torch.device('meta'))
+    moved = encoder._cache.fetch(a, torch.device('meta'))
     assert all(t.device.type == 'meta' for t in moved) and encoder._cache[a] is moved
     encoder.clear_cache()
     assert encoder.cache_info() == dict(hits=0, misses=0, size=0)

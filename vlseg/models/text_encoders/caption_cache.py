@@ -10,7 +10,6 @@ holds the entries, their recency and the counters.
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Iterator
 
 import torch
 from torch import Tensor
@@ -40,9 +39,6 @@ class CaptionCache:
 
     def __len__(self) -> int:
         return len(self._entries)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._entries)
 
     def __getitem__(self, caption: str) -> tuple[Tensor, ...]:
         return self._entries[caption]

@@ -318,7 +318,8 @@ class HFTextEncoder(BaseHFTextEncoder):
         # tokenised differently, e.g. with another max_length, is recomputed).
         cached = [i for i, c in enumerate(captions) if c in self._cache]
         if cached:
-            entries = [self._fetch(captions[i], device) for i in cached]
+            # Entries are (token_ids, attention_mask, tokens, pooled), moved to ``device``.
+            entries = [self._cache.fetch(captions[i], device) for i in cached]
             same_length = [e[0].shape[0] == token_ids.shape[1] for e in entries]
             keys = torch.stack([
                 torch.cat([e[0], e[1]]) if ok else torch.cat([token_ids[i], attention_mask[i]])
@@ -350,11 +351,6 @@ class HFTextEncoder(BaseHFTextEncoder):
                     rows[i] = rows[first[caption]]
         self._cache.hits += len(captions) - len(first)
         return (torch.stack([r[0] for r in rows]), torch.stack([r[1] for r in rows]))
-
-    def _fetch(self, caption: str, device: torch.device) -> tuple[Tensor, ...]:
-        """The cache entry ``(token_ids, attention_mask, tokens, pooled)`` of ``caption``,
-        moved (once, in place) to ``device``."""
-        return self._cache.fetch(caption, device)
 
     def extra_repr(self) -> str:
         return (f'model_path={self.model_path!r}, frozen={self.frozen}, '

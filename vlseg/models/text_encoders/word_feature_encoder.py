@@ -84,12 +84,14 @@ class WordFeatureEncoder(BaseHFTextEncoder):
         device = self._device()
         pieces = self._encode(encoded['input_ids'].to(device),
                               encoded['attention_mask'].to(device))      # (B, L, C)
-        # assign[b, w, l] = 1 when word piece l of caption b belongs to word w.
-        assign = torch.zeros(len(captions), self.num_words, pieces.shape[1], device=device)
+        # assign[b, w, l] = 1 when word piece l of caption b belongs to word w; filled on
+        # the CPU and moved once (element writes on a GPU would each be a kernel launch).
+        assign = torch.zeros(len(captions), self.num_words, pieces.shape[1])
         for row in range(len(captions)):
             for piece, word in enumerate(encoded.word_ids(row)):
                 if word is not None and word < self.num_words:
                     assign[row, word, piece] = 1.0
+        assign = assign.to(device=device, dtype=pieces.dtype)
         counts = assign.sum(-1, keepdim=True)
         words = assign @ pieces / counts.clamp_min(1.0)
         mask = counts[..., 0] > 0

@@ -5,14 +5,18 @@
   ``'vlseg'``; vlseg's registry reaches mmseg's losses too);
 - ``binary_accuracy``: ``acc_seg`` of a one-channel head, the pixel accuracy of
   ``sigmoid > threshold`` (mmseg's top-1 accuracy over a single channel would be the
-  background fraction).
+  background fraction);
+- ``BinaryAccuracyMixin``: puts it in place of mmseg's ``acc_seg`` in the losses of a
+  head that uses ``BaseDecodeHead.loss_by_feat``.
 """
 from __future__ import annotations
 
 from typing import Sequence, Union
 
+import torch
 import torch.nn as nn
 from mmseg.models.utils import resize
+from mmseg.utils import SampleList
 from torch import Tensor
 
 from vlseg.registry import MODELS
@@ -33,10 +37,26 @@ def binary_accuracy(logits: Tensor, label: Tensor, threshold: float, ignore_inde
     """Pixel accuracy (%) of ``sigmoid(logits) > threshold`` against ``label`` ``(B, H, W)``.
 
     ``logits`` ``(B, 1, h, w)`` are resized (bilinear) to the label's size first;
-    pixels equal to ``ignore_index`` are left out. Returns a ``(1, )`` tensor.
+    pixels equal to ``ignore_index`` are left out; a soft label (a resized mask) counts as
+    lesion above 0.5. Returns a ``(1, )`` tensor.
     """
     logits = resize(logits, size=label.shape[-2:], mode='bilinear', align_corners=align_corners)
-    pred = (logits[:, 0].sigmoid() > threshold).long()
+    pred = logits[:, 0].sigmoid() > threshold
     valid = label != ignore_index
-    correct = (pred[valid] == label[valid]).sum().float()
+    correct = (pred[valid] == (label[valid] > 0.5)).sum().float()
     return (correct * 100.0 / valid.sum().clamp(min=1)).reshape(1)
+
+
+class BinaryAccuracyMixin:
+    """Before ``BaseDecodeHead`` in a head's bases: with one output channel, the
+    ``acc_seg`` of ``loss_by_feat`` is :func:`binary_accuracy` (the head has
+    ``threshold``)."""
+
+    def loss_by_feat(self, seg_logits: Tensor, batch_data_samples: SampleList) -> dict:
+        losses = super().loss_by_feat(seg_logits, batch_data_samples)
+        if self.out_channels == 1:
+            with torch.no_grad():
+                label = self._stack_batch_gt(batch_data_samples).squeeze(1)
+                losses['acc_seg'] = binary_accuracy(seg_logits, label, self.threshold,
+                                                    self.ignore_index, self.align_corners)
+        return losses

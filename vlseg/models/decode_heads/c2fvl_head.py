@@ -52,7 +52,7 @@ from torch import Tensor
 from vlseg.registry import MODELS
 
 from ..layers import conv_stack
-from .binary_head_utils import binary_accuracy, build_loss_decode
+from .binary_head_utils import BinaryAccuracyMixin, build_loss_decode
 
 _DEFAULT_LOSSES = (
     dict(type='BinaryDiceLoss', loss_weight=0.5),
@@ -81,7 +81,7 @@ class SkipUpBlock(nn.Module):
 
 
 @MODELS.register_module()
-class C2FVLHead(BaseDecodeHead):
+class C2FVLHead(BinaryAccuracyMixin, BaseDecodeHead):
     """C2FVL's decoder with VLABs and auxiliary alignment heads (see the module docstring).
 
     Input: the five maps of the hybrid encoder (after ``LesionVectorWeighting``),
@@ -193,11 +193,6 @@ class C2FVLHead(BaseDecodeHead):
         ``(logits, aux_maps)``."""
         logits, aux = seg_logits if isinstance(seg_logits, tuple) else (seg_logits, [])
         losses = super().loss_by_feat(logits, batch_data_samples)
-        if self.out_channels == 1:
-            with torch.no_grad():
-                label = self._stack_batch_gt(batch_data_samples).squeeze(1)
-                losses['acc_seg'] = binary_accuracy(logits, label, self.threshold,
-                                                    self.ignore_index, self.align_corners)
         if aux:
             losses[self.alignment_loss.loss_name] = self.alignment_loss(aux)
         return losses

@@ -86,7 +86,7 @@ from torch import Tensor
 
 from vlseg.registry import MODELS
 
-from .binary_head_utils import binary_accuracy, build_loss_decode
+from .binary_head_utils import BinaryAccuracyMixin, build_loss_decode
 
 
 def sinusoidal_positions(length: int, dim: int, device=None,
@@ -289,7 +289,7 @@ _DEFAULT_LOSSES = (
 
 
 @MODELS.register_module()
-class GuideDecoderHead(BaseDecodeHead):
+class GuideDecoderHead(BinaryAccuracyMixin, BaseDecodeHead):
     """Language-guided decoder of Ariadne's Thread (Zhong et al., MICCAI 2023, Fig. 1(b)).
 
     See the module docstring for the equations, the authors' code and every
@@ -493,13 +493,3 @@ class GuideDecoderHead(BaseDecodeHead):
             if pooled is not None and i < len(self.ltems):
                 x = self.ltems[i](deep, pooled, x)
         return self.cls_seg(self.upsample(x))
-
-    # ------------------------------------------------------------------ losses
-    def loss_by_feat(self, seg_logits: Tensor, batch_data_samples) -> dict:
-        losses = super().loss_by_feat(seg_logits, batch_data_samples)
-        if self.out_channels == 1:
-            with torch.no_grad():
-                label = self._stack_batch_gt(batch_data_samples).squeeze(1)
-                losses['acc_seg'] = binary_accuracy(seg_logits, label, self.threshold,
-                                                    self.ignore_index, self.align_corners)
-        return losses

@@ -198,8 +198,7 @@ class InfNetHead(BaseDecodeHead):
         losses[self.loss_edge.loss_name] = self.loss_edge(edge, edge_label,
                                                           ignore_index=self.ignore_index)
         with torch.no_grad():
-            hard = torch.where(label == self.ignore_index, label, (label > 0.5).to(label.dtype))
-            losses['acc_seg'] = binary_accuracy(maps[-1], hard, self.threshold,
+            losses['acc_seg'] = binary_accuracy(maps[-1], label, self.threshold,
                                                 self.ignore_index, self.align_corners)
         return losses
 

@@ -18,8 +18,9 @@ Images", IEEE TMI 2020; authors' code ``DengPingFan/Inf-Net``,
 
 Every block takes mmcv's ``conv_cfg`` (``None``: ``nn.Conv2d``), ``norm_cfg``
 (``None``: ``BN``, as the authors) and, where the code applies an activation,
-``act_cfg`` (``None``: ``ReLU``). The defaults build the authors' layers with the
-same parameter names (``ConvBN`` is ``Sequential(conv, norm)``).
+``act_cfg`` (``None``: ``ReLU``). The defaults build the authors' layers; parameter names
+differ where ``ConvBN`` stands for ``BasicConv2d`` (a ``Sequential``: ``0.*`` / ``1.*``
+where the code has ``conv.*`` / ``bn.*``).
 """
 from __future__ import annotations
 

@@ -210,8 +210,11 @@ def small_features(batch=2, size=32):
 def test_head_auxiliary_maps_and_losses():
     torch.manual_seed(0)
     head = small_head()
-    logits, aux = head.forward_with_aux(small_features())
+    features = small_features()
+    logits, aux = head.forward_with_aux(features)
     assert logits.shape == (2, 1, 32, 32)
+    # forward (inference) skips the auxiliary maps and gives the same logits.
+    assert torch.equal(head(features), logits)
     assert [tuple(a.shape) for a in aux] == [(2, 1, 32, 32), (2, 1, 16, 16), (2, 1, 8, 8),
                                              (2, 1, 4, 4)]
     torch.testing.assert_close(head(small_features()), logits)

@@ -160,9 +160,8 @@ class C2FVLHead(BinaryAccuracyMixin, BaseDecodeHead):
             self.aux_heads = nn.ModuleList([
                 nn.Conv2d(c, self.out_channels, 1) for c in skips[1:]])
 
-    def forward_with_aux(self, inputs: Sequence[Tensor]) -> tuple[Tensor, list[Tensor]]:
-        """-> (logits ``(B, out, H, W)``, auxiliary logit maps finest first; ``[]``
-        without an alignment loss)."""
+    def _decode(self, inputs: Sequence[Tensor]) -> tuple[Tensor, list[Tensor]]:
+        """-> (last decoder map, the attended skips finest first)."""
         feats = self._transform_inputs(inputs)
         for feat, expected in zip(feats, self.in_channels):
             if feat.dim() != 4 or feat.shape[1] != expected:
@@ -173,6 +172,12 @@ class C2FVLHead(BinaryAccuracyMixin, BaseDecodeHead):
         for block, skip in zip(self.up_blocks, feats[-2::-1]):
             x, skip_out = block(x, skip)
             attended.insert(0, skip_out)
+        return x, attended
+
+    def forward_with_aux(self, inputs: Sequence[Tensor]) -> tuple[Tensor, list[Tensor]]:
+        """-> (logits ``(B, out, H, W)``, auxiliary logit maps finest first; ``[]``
+        without an alignment loss)."""
+        x, attended = self._decode(inputs)
         logits = self.cls_seg(x)
         if self.aux_heads is None:
             return logits, []
@@ -181,7 +186,8 @@ class C2FVLHead(BinaryAccuracyMixin, BaseDecodeHead):
         return logits, aux
 
     def forward(self, inputs: Sequence[Tensor]) -> Tensor:
-        return self.forward_with_aux(inputs)[0]
+        # Inference: the auxiliary maps only feed the training loss.
+        return self.cls_seg(self._decode(inputs)[0])
 
     def loss(self, inputs: Sequence[Tensor], batch_data_samples: SampleList,
              train_cfg: ConfigType) -> dict:

@@ -30,6 +30,11 @@ def test_weight_map_values():
     # ... except near the image border, where the zero padding counts in the mean (as the
     # authors' avg_pool2d): column 0 sees columns -15..15, 16 of them foreground.
     assert weight[32, 0].item() == pytest.approx(1 + 5 * (1 - 16 / 31))
+    # The separable pool equals the authors' k x k avg_pool2d.
+    mask = (torch.rand(2, 1, 40, 48, generator=torch.Generator().manual_seed(0)) > 0.6).float()
+    for k in (3, 31):
+        reference = 1 + 5 * (F.avg_pool2d(mask, k, 1, k // 2) - mask).abs()
+        torch.testing.assert_close(structure_weight(mask, k), reference)
 
 
 def test_values_by_hand_on_a_three_by_three_mask():

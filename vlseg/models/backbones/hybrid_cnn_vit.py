@@ -56,7 +56,14 @@ from torch import Tensor
 
 from vlseg.registry import MODELS
 
-from ..layers import ConvBNReLU, TokenReconstruct, ViTBranch, check_patch_sizes, conv_stack
+from ..layers import (
+    ConvBNReLU,
+    TokenReconstruct,
+    ViTBranch,
+    add_reconstructed,
+    check_patch_sizes,
+    conv_stack,
+)
 
 
 @MODELS.register_module()
@@ -123,6 +130,4 @@ class HybridCNNViT(BaseModule):
         if self.vit is None:
             return tuple(features)
         tokens, grid = self.vit(features[:4])
-        fused = [feat + reconstruct(y, grid, feat.shape[-2:])
-                 for feat, y, reconstruct in zip(features, tokens, self.reconstruct)]
-        return tuple(fused) + (features[4], )
+        return add_reconstructed(features, tokens, grid, self.reconstruct)

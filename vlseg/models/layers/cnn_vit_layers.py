@@ -10,12 +10,13 @@ U-Net decoders ``C2FVLHead``/``LViTHead``. Written from the authors' code
 - ``TokenConvBNReLU``: a token-axis ``Conv1d(k=3)``-BN-ReLU (``ConvTransBN``);
 - ``ViTMLP``, ``ViTAttention``, ``ViTBlock``: a pre-norm transformer block (the
   authors' MLP has a GELU after ``fc2`` too; attention uses
-  ``scaled_dot_product_attention``, the same maths);
+  ``scaled_dot_product_attention``, the same maths); ``vit_blocks``: a stack of them;
 - ``ViTLevel``: patch embedding (a ``p x p`` stride-``p`` conv), learnt position
   embeddings (zero init, dropout) and the blocks of one ViT level (Eq. 1 of C2FVL);
 - ``ViTBranch``: one ``ViTLevel`` per CNN level, ``y_i = [CTBN(ViT(x_i)), y_{i-1}]``;
 - ``TokenReconstruct``: Eq. 2's reconstruction, tokens -> grid -> nearest upsampling
-  by the patch size -> conv1x1 - BN - ReLU;
+  by the patch size -> conv1x1 - BN - ReLU; ``add_reconstructed``: Eq. 2's sum with the
+  CNN maps;
 - ``resize_token_grid``: position embeddings (or text tokens) laid out on a square
   grid resized bilinearly to another token grid (inputs other than 224 x 224);
 - ``check_patch_sizes``: the patch sizes must halve from level to level.
@@ -145,35 +146,45 @@ def check_patch_sizes(patch_sizes: Sequence[int], img_size: int) -> int:
     return side * side
 
 
+def vit_blocks(channels: int, depth: int = 1, num_heads: int = 8, mlp_ratio: float = 4.0,
+               qkv_bias: bool = True, drop_rate: float = 0.0, attn_drop_rate: float = 0.0,
+               drop_path_rate: float = 0.0, mlp_dropout: float = 0.1) -> nn.Sequential:
+    """``depth`` ``ViTBlock``s, stochastic depth rising linearly from 0 to ``drop_path_rate``."""
+    rates = torch.linspace(0, drop_path_rate, depth).tolist()
+    return nn.Sequential(*[
+        ViTBlock(channels, num_heads, mlp_ratio, qkv_bias, drop_rate, attn_drop_rate, rate,
+                 mlp_dropout) for rate in rates])
+
+
 class ViTLevel(nn.Module):
     """Patch embedding, position embedding and transformer blocks of one level (Eq. 1).
 
     ``forward(x, extra_tokens=None)`` maps a CNN map ``(B, C, H, W)`` to tokens
     ``(B, N, C)`` and their ``(h, w)`` grid: patch embedding, position embeddings
     (resized to the grid), dropout, ``+ extra_tokens`` (LViT's text at the first
-    level), then the blocks.
+    level, ``num_patches`` tokens, resized to the grid like the position
+    embeddings), then the blocks.
 
     Args:
         channels: width of the CNN map and of the tokens.
         patch_size: patch (and stride) of the embedding conv.
         num_patches: tokens the position embeddings hold (196 at 224 x 224).
         depth, num_heads, mlp_ratio, qkv_bias, drop_rate, attn_drop_rate,
-        drop_path_rates, embed_dropout, mlp_dropout: the transformer's settings.
+        drop_path_rate, embed_dropout, mlp_dropout: the transformer's settings
+            (:func:`vit_blocks`).
     """
 
     def __init__(self, channels: int, patch_size: int, num_patches: int, depth: int = 1,
                  num_heads: int = 8, mlp_ratio: float = 4.0, qkv_bias: bool = True,
                  drop_rate: float = 0.0, attn_drop_rate: float = 0.0,
-                 drop_path_rates: Sequence[float] = (0.0, ), embed_dropout: float = 0.1,
+                 drop_path_rate: float = 0.0, embed_dropout: float = 0.1,
                  mlp_dropout: float = 0.1) -> None:
         super().__init__()
-        self.patch_size = patch_size
         self.patch_embed = nn.Conv2d(channels, channels, patch_size, stride=patch_size)
         self.pos_embed = nn.Parameter(torch.zeros(1, num_patches, channels))
         self.embed_dropout = nn.Dropout(embed_dropout)
-        self.blocks = nn.Sequential(*[
-            ViTBlock(channels, num_heads, mlp_ratio, qkv_bias, drop_rate, attn_drop_rate,
-                     drop_path_rates[i], mlp_dropout) for i in range(depth)])
+        self.blocks = vit_blocks(channels, depth, num_heads, mlp_ratio, qkv_bias, drop_rate,
+                                 attn_drop_rate, drop_path_rate, mlp_dropout)
 
     def embed(self, x: Tensor) -> tuple[Tensor, tuple[int, int]]:
         """``(B, C, H, W)`` -> tokens ``(B, N, C)`` (position embeddings, dropout), and grid."""
@@ -187,7 +198,7 @@ class ViTLevel(nn.Module):
         """``(B, C, H, W)`` -> (tokens ``(B, N, C)`` after the blocks, token grid)."""
         tokens, grid = self.embed(x)
         if extra_tokens is not None:
-            tokens = tokens + extra_tokens
+            tokens = tokens + resize_token_grid(extra_tokens, grid)
         return self.blocks(tokens), grid
 
 
@@ -196,8 +207,8 @@ class ViTBranch(nn.Module):
 
     ``forward(maps, first_level_tokens=None)`` returns the token sequences ``y_i``
     ``(B, N, C_i)`` of every level and the token grid. ``first_level_tokens``
-    (``(B, N, C_1)``) are added to the first level's embedded patches before its
-    blocks: LViT's text (``LViTViTBranch``); C2FVL passes none.
+    (``(B, num_patches, C_1)``) are added to the first level's embedded patches before
+    its blocks: LViT's text (``LViTViTBranch``); C2FVL passes none.
     """
 
     def __init__(self, channels: Sequence[int], patch_sizes: Sequence[int], num_patches: int,
@@ -209,10 +220,9 @@ class ViTBranch(nn.Module):
         channels = [int(c) for c in channels]
         if any(deep <= shallow for shallow, deep in zip(channels, channels[1:])):
             raise ValueError(f'ViTBranch: widths must grow with depth, got {channels}')
-        rates = torch.linspace(0, drop_path_rate, depth).tolist()
         self.levels = nn.ModuleList([
             ViTLevel(c, p, num_patches, depth, num_heads, mlp_ratio, qkv_bias, drop_rate,
-                     attn_drop_rate, rates, embed_dropout, mlp_dropout)
+                     attn_drop_rate, drop_path_rate, embed_dropout, mlp_dropout)
             for c, p in zip(channels, patch_sizes)])
         # From the second level on: narrow to C_i - C_{i-1}, then concatenate y_{i-1}.
         self.narrow = nn.ModuleList([
@@ -256,3 +266,13 @@ class TokenReconstruct(nn.Module):
                              f'give {tuple(x.shape[-2:])}, not the CNN map size {tuple(size)}; '
                              'input sides must be multiples of 16')
         return self.act(self.norm(self.conv(x)))
+
+
+def add_reconstructed(features: Sequence[Tensor], tokens: Sequence[Tensor],
+                      grid: tuple[int, int], reconstruct: Sequence[TokenReconstruct]
+                      ) -> tuple[Tensor, ...]:
+    """Eq. 2's fusion: ``x_i + reconstruct_i(y_i)`` for each level with tokens; the
+    deeper maps (the bottleneck) as they are."""
+    fused = [feat + rebuild(level_tokens, grid, feat.shape[-2:])
+             for feat, level_tokens, rebuild in zip(features, tokens, reconstruct)]
+    return tuple(fused) + tuple(features[len(fused):])

@@ -41,7 +41,6 @@ from __future__ import annotations
 
 from typing import Optional, Sequence, Union
 
-import torch
 import torch.nn as nn
 from mmengine.model import BaseModule
 from torch import Tensor
@@ -51,10 +50,10 @@ from vlseg.registry import MODELS
 from ..layers import (
     TokenConvBNReLU,
     TokenReconstruct,
-    ViTBlock,
     ViTBranch,
+    add_reconstructed,
     check_patch_sizes,
-    resize_token_grid,
+    vit_blocks,
 )
 
 
@@ -106,19 +105,16 @@ class LViTViTBranch(BaseModule):
         self.down = ViTBranch(widths, self.patch_sizes, num_patches, depth, num_heads,
                               mlp_ratio, qkv_bias, drop_rate, attn_drop_rate, drop_path_rate,
                               embed_dropout, mlp_dropout)
-        rates = torch.linspace(0, drop_path_rate, depth).tolist()
         self.up_blocks = nn.ModuleList([
-            nn.Sequential(*[ViTBlock(c, num_heads, mlp_ratio, qkv_bias, drop_rate,
-                                     attn_drop_rate, rates[i], mlp_dropout)
-                            for i in range(depth)])
-            for c in widths])
+            vit_blocks(c, depth, num_heads, mlp_ratio, qkv_bias, drop_rate, attn_drop_rate,
+                       drop_path_rate, mlp_dropout) for c in widths])
         self.up_merge = nn.ModuleList([
             TokenConvBNReLU(deep, shallow) for shallow, deep in zip(widths, widths[1:])])
         self.reconstruct = nn.ModuleList([
             TokenReconstruct(c, p) for c, p in zip(widths, self.patch_sizes)])
 
-    def text_tokens(self, text: dict, batch: int, grid: tuple[int, int]) -> Tensor:
-        """``(B, h * w, C_1)`` text features added to the first level's patches."""
+    def text_tokens(self, text: dict, batch: int) -> Tensor:
+        """``(B, num_patches, C_1)`` text features added to the first level's patches."""
         if self.text_key not in text:
             raise KeyError(f'LViTViTBranch needs text[{self.text_key!r}] (B, '
                            f'{self.text_length}, {self.text_channels}) word features; the '
@@ -129,19 +125,15 @@ class LViTViTBranch(BaseModule):
             raise ValueError(f'LViTViTBranch: text[{self.text_key!r}] has shape '
                              f'{tuple(words.shape)}, expected {expected} (batch, words, width)')
         words = self.text_convs(words.transpose(1, 2)).transpose(1, 2)  # (B, L, C_1)
-        return resize_token_grid(self.words_to_patches(words), grid)
+        return self.words_to_patches(words)
 
     def forward(self, inputs: tuple[Sequence[Tensor], dict]) -> tuple[Tensor, ...]:
         features, text = inputs
         features = list(features)
-        first = features[0]
-        grid = (first.shape[-2] // self.patch_sizes[0], first.shape[-1] // self.patch_sizes[0])
-        text_tokens = self.text_tokens(text, first.shape[0], grid)
+        text_tokens = self.text_tokens(text, features[0].shape[0])
         tokens, grid = self.down(features[:4], first_level_tokens=text_tokens)
         refined = [self.up_blocks[-1](tokens[-1])]
         for i in range(len(tokens) - 2, -1, -1):
             merged = self.up_merge[i](refined[0].transpose(1, 2)).transpose(1, 2)
             refined.insert(0, self.up_blocks[i](tokens[i]) + merged)
-        fused = [feat + reconstruct(z, grid, feat.shape[-2:])
-                 for feat, z, reconstruct in zip(features, refined, self.reconstruct)]
-        return tuple(fused) + tuple(features[4:])
+        return add_reconstructed(features, refined, grid, self.reconstruct)

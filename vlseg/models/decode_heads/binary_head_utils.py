@@ -7,7 +7,10 @@
   ``sigmoid > threshold`` (mmseg's top-1 accuracy over a single channel would be the
   background fraction);
 - ``BinaryAccuracyMixin``: puts it in place of mmseg's ``acc_seg`` in the losses of a
-  head that uses ``BaseDecodeHead.loss_by_feat``.
+  head that uses ``BaseDecodeHead.loss_by_feat``;
+- ``check_pyramid_transform`` / ``select_maps``: for heads that decode a feature
+  pyramid, the ``input_transform`` check at build time and the selected maps checked
+  against ``in_channels`` at run time.
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from typing import Sequence, Union
 
 import torch
 import torch.nn as nn
+from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.models.utils import resize
 from mmseg.utils import SampleList
 from torch import Tensor
@@ -30,6 +34,23 @@ def build_loss_decode(loss_decode: Union[dict, Sequence[dict]]) -> nn.Module:
         return nn.ModuleList([MODELS.build(cfg) for cfg in loss_decode])
     raise TypeError(f'loss_decode must be a dict or a sequence of dicts, '
                     f'got {type(loss_decode)}')
+
+
+def check_pyramid_transform(head_name: str, input_transform: str) -> None:
+    """A head that decodes a feature pyramid reads its maps with ``'multiple_select'``."""
+    if input_transform != 'multiple_select':
+        raise ValueError(f'{head_name} decodes a feature pyramid: input_transform must be '
+                         f"'multiple_select', got {input_transform!r}")
+
+
+def select_maps(head: BaseDecodeHead, inputs: Sequence[Tensor]) -> list[Tensor]:
+    """The head's maps of ``inputs`` (``in_index``), each ``(B, in_channels[i], H, W)``."""
+    feats = head._transform_inputs(inputs)
+    if any(f.dim() != 4 or f.shape[1] != c for f, c in zip(feats, head.in_channels)):
+        raise ValueError(f'{type(head).__name__}: expected maps with channels '
+                         f'{head.in_channels} (in_index {head.in_index}), got shapes '
+                         f'{[tuple(f.shape) for f in feats]}')
+    return feats
 
 
 def binary_accuracy(logits: Tensor, label: Tensor, threshold: float, ignore_index: int,

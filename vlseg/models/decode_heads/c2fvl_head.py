@@ -52,7 +52,12 @@ from torch import Tensor
 from vlseg.registry import MODELS
 
 from ..layers import conv_stack
-from .binary_head_utils import BinaryAccuracyMixin, build_loss_decode
+from .binary_head_utils import (
+    BinaryAccuracyMixin,
+    build_loss_decode,
+    check_pyramid_transform,
+    select_maps,
+)
 
 _DEFAULT_LOSSES = (
     dict(type='BinaryDiceLoss', loss_weight=0.5),
@@ -121,9 +126,7 @@ class C2FVLHead(BinaryAccuracyMixin, BaseDecodeHead):
                  input_transform: str = 'multiple_select',
                  init_cfg: Optional[Union[dict, list]] = None,
                  **kwargs) -> None:
-        if input_transform != 'multiple_select':
-            raise ValueError(f'{type(self).__name__} decodes a feature pyramid: '
-                             f"input_transform must be 'multiple_select', got {input_transform!r}")
+        check_pyramid_transform(type(self).__name__, input_transform)
         in_channels = [int(c) for c in in_channels]
         if len(in_channels) < 2:
             raise ValueError(f'{type(self).__name__}: need skips and a bottleneck, got '
@@ -162,11 +165,7 @@ class C2FVLHead(BinaryAccuracyMixin, BaseDecodeHead):
 
     def _decode(self, inputs: Sequence[Tensor]) -> tuple[Tensor, list[Tensor]]:
         """-> (last decoder map, the attended skips finest first)."""
-        feats = self._transform_inputs(inputs)
-        for feat, expected in zip(feats, self.in_channels):
-            if feat.dim() != 4 or feat.shape[1] != expected:
-                raise ValueError(f'{type(self).__name__}: expected maps with channels '
-                                 f'{self.in_channels}, got {[tuple(f.shape) for f in feats]}')
+        feats = select_maps(self, inputs)
         x = feats[-1]
         attended = []
         for block, skip in zip(self.up_blocks, feats[-2::-1]):

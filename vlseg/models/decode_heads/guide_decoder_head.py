@@ -86,7 +86,12 @@ from torch import Tensor
 
 from vlseg.registry import MODELS
 
-from .binary_head_utils import BinaryAccuracyMixin, build_loss_decode
+from .binary_head_utils import (
+    BinaryAccuracyMixin,
+    build_loss_decode,
+    check_pyramid_transform,
+    select_maps,
+)
 
 
 def sinusoidal_positions(length: int, dim: int, device=None,
@@ -366,9 +371,7 @@ class GuideDecoderHead(BinaryAccuracyMixin, BaseDecodeHead):
                  loss_decode: Union[dict, Sequence[dict]] = _DEFAULT_LOSSES,
                  init_cfg: Optional[Union[dict, list]] = None,
                  **kwargs) -> None:
-        if input_transform != 'multiple_select':
-            raise ValueError("GuideDecoderHead decodes a feature pyramid: input_transform must "
-                             f"be 'multiple_select', got {input_transform!r}")
+        check_pyramid_transform('GuideDecoderHead', input_transform)
         in_channels = [int(c) for c in in_channels]
         if len(in_channels) < 2:
             raise ValueError(f'GuideDecoderHead: need at least 2 levels, got {in_channels}')
@@ -477,13 +480,7 @@ class GuideDecoderHead(BinaryAccuracyMixin, BaseDecodeHead):
         ``H0, W0`` is the size of the shallowest selected map (stride 4: input size).
         """
         image_features, text = self._split_inputs(inputs)
-        feats = self._transform_inputs(image_features)
-        for feat, expected in zip(feats, self.in_channels):
-            if feat.dim() != 4 or feat.shape[1] != expected:
-                raise ValueError(
-                    f'GuideDecoderHead: expected maps with channels {self.in_channels} '
-                    f'(in_index {self.in_index}), got shapes '
-                    f'{[tuple(f.shape) for f in feats]}')
+        feats = select_maps(self, image_features)
         tokens = self._tokens(text, feats[0].shape[0])
         pooled = self._pooled(text, feats[0].shape[0])
         x = feats[-1]

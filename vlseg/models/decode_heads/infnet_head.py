@@ -63,7 +63,12 @@ from torch import Tensor
 from vlseg.registry import MODELS
 
 from ..layers import EdgeBranch, PartialDecoder, ReverseAttention, RFBBlock
-from .binary_head_utils import binary_accuracy, build_loss_decode
+from .binary_head_utils import (
+    binary_accuracy,
+    build_loss_decode,
+    check_pyramid_transform,
+    select_maps,
+)
 
 # Names of the deeply supervised maps, in the order ``forward`` returns them (then E).
 MAP_NAMES = ('sg', 's5', 's4', 's3')
@@ -120,9 +125,7 @@ class InfNetHead(BaseDecodeHead):
                  act_cfg: Optional[dict] = dict(type='ReLU'),
                  init_cfg: Union[dict, list, None] = None,
                  **kwargs) -> None:
-        if input_transform != 'multiple_select':
-            raise ValueError(f"InfNetHead reads four maps: input_transform must be "
-                             f"'multiple_select', got {input_transform!r}")
+        check_pyramid_transform('InfNetHead', input_transform)
         in_channels = [int(c) for c in in_channels]
         if len(in_channels) != 4 or len(in_index) != 4:
             raise ValueError(f'InfNetHead: need four maps (f2, f3, f4, f5), got in_channels '
@@ -164,12 +167,7 @@ class InfNetHead(BaseDecodeHead):
 
     def forward(self, inputs: Sequence[Tensor]) -> tuple[Tensor, ...]:
         """-> ``(S_g, S_5, S_4, S_3, E)`` logits, each at its own resolution."""
-        feats = self._transform_inputs(inputs)
-        for feat, expected in zip(feats, self.in_channels):
-            if feat.dim() != 4 or feat.shape[1] != expected:
-                raise ValueError(f'InfNetHead: expected maps with channels {self.in_channels}, '
-                                 f'got {[tuple(f.shape) for f in feats]}')
-        low, f3, f4, f5 = feats
+        low, f3, f4, f5 = select_maps(self, inputs)
         guidance, edge = self.edge(low)
         coarse = self.decoder(self.rfb5(f5), self.rfb4(f4), self.rfb3(f3))
         s5 = self.ra5(f5, coarse, guidance)

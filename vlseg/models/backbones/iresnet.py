@@ -36,7 +36,7 @@ from mmengine.model import BaseModule
 
 from vlseg.registry import MODELS
 
-from .weight_loading import load_state_dict_strictly, read_state_dict
+from .weight_loading import check_weight_source, load_state_dict_strictly, read_state_dict
 
 
 class IResBottleneck(nn.Module):
@@ -130,8 +130,7 @@ class IResNet(BaseModule):
         if depth not in self.arch_settings:
             raise ValueError(f'IResNet: depth must be one of {sorted(self.arch_settings)}, '
                              f'got {depth}')
-        if pretrained_path is not None and init_cfg is not None:
-            raise ValueError('IResNet: give pretrained_path or init_cfg, not both')
+        check_weight_source('IResNet', pretrained_path, init_cfg)
         self.out_indices = tuple(int(i) for i in out_indices)
         if not all(0 <= i <= 4 for i in self.out_indices):
             raise ValueError(f'IResNet: out_indices must be in 0..4, got {self.out_indices}')

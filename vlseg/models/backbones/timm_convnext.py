@@ -29,7 +29,13 @@ from mmengine.model import BaseModule
 
 from vlseg.registry import MODELS
 
-from .weight_loading import classification_key, load_state_dict_strictly, read_state_dict
+from .timm_features import timm_feature_network
+from .weight_loading import (
+    check_weight_source,
+    classification_key,
+    load_state_dict_strictly,
+    read_state_dict,
+)
 
 # Keys of a timm classification checkpoint that a feature extractor never uses.
 _CLASSIFIER_PREFIXES = ('head.fc.',)
@@ -86,18 +92,12 @@ class TimmConvNeXt(BaseModule):
                  frozen_stages: int = -1,
                  init_cfg: Optional[Union[dict, list]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        if pretrained_path is not None and init_cfg is not None:
-            raise ValueError('TimmConvNeXt: give pretrained_path or init_cfg, not both')
-        import timm
+        check_weight_source('TimmConvNeXt', pretrained_path, init_cfg)
         self.model_name = model_name
         self.out_indices = tuple(int(i) for i in out_indices)
-        self.model = timm.create_model(
-            model_name, pretrained=False, features_only=True, out_indices=self.out_indices,
-            drop_path_rate=drop_path_rate)
-        info = self.model.feature_info
-        self.out_channels: list[int] = [int(c) for c in info.channels()]
-        self.strides: tuple[int, ...] = tuple(int(s) for s in info.reduction())
-        num_stages = len(info.info)
+        self.model, self.out_channels, self.strides = timm_feature_network(
+            model_name, self.out_indices, drop_path_rate=drop_path_rate)
+        num_stages = len(self.model.feature_info.info)
         if not -1 <= frozen_stages <= num_stages:
             raise ValueError(f'TimmConvNeXt: frozen_stages must be in [-1, {num_stages}], '
                              f'got {frozen_stages}')

@@ -33,12 +33,30 @@ from __future__ import annotations
 from typing import Optional, Sequence, Union
 
 import torch
+import torch.nn as nn
 from mmengine.logging import print_log
 from mmengine.model import BaseModule
 
 from vlseg.registry import MODELS
 
-from .weight_loading import classification_key, load_state_dict_strictly, read_state_dict
+from .weight_loading import (
+    check_weight_source,
+    classification_key,
+    load_state_dict_strictly,
+    read_state_dict,
+)
+
+
+def timm_feature_network(model_name: str, out_indices: Sequence[int], **timm_kwargs
+                         ) -> tuple[nn.Module, list[int], tuple[int, ...]]:
+    """``timm.create_model(model_name, features_only=True)`` (never downloads) with the
+    channels and strides of its ``out_indices`` maps."""
+    import timm
+    model = timm.create_model(model_name, pretrained=False, features_only=True,
+                              out_indices=tuple(out_indices), **timm_kwargs)
+    info = model.feature_info
+    return (model, [int(c) for c in info.channels()],
+            tuple(int(s) for s in info.reduction()))
 
 
 @MODELS.register_module()
@@ -80,17 +98,11 @@ class TimmFeatures(BaseModule):
                  out_indices: Sequence[int] = (0, 1, 2, 3, 4),
                  init_cfg: Optional[Union[dict, list]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        if pretrained_path is not None and init_cfg is not None:
-            raise ValueError(f'{type(self).__name__}: give pretrained_path or init_cfg, '
-                             'not both')
-        import timm
+        check_weight_source(type(self).__name__, pretrained_path, init_cfg)
         self.model_name = model_name
         self.out_indices = tuple(int(i) for i in out_indices)
-        self.model = timm.create_model(model_name, pretrained=False, features_only=True,
-                                       out_indices=self.out_indices)
-        info = self.model.feature_info
-        self.out_channels: list[int] = [int(c) for c in info.channels()]
-        self.strides: tuple[int, ...] = tuple(int(s) for s in info.reduction())
+        self.model, self.out_channels, self.strides = timm_feature_network(
+            model_name, self.out_indices)
         self.pretrained_path = pretrained_path
         if pretrained_path is not None:
             self.load_pretrained(pretrained_path)

@@ -4,6 +4,7 @@ Shared by ``TimmConvNeXt``, ``TimmFeatures``/``TimmVGG`` and ``IResNet``. Backbo
 never download: a state dict is read from a local ``.pth``/``.pt``/``.bin`` or
 ``.safetensors`` file and every tensor of the network must come from it.
 
+- :func:`check_weight_source`: ``pretrained_path`` and ``init_cfg`` exclude each other;
 - :func:`read_state_dict`: the tensors of a file, unwrapping the usual containers
   (``state_dict``, ``model``, ``state_dict_ema``) and a ``module.`` prefix;
 - :func:`classification_key`: the key a timm classification checkpoint gives to a
@@ -29,6 +30,13 @@ CLASSIFIER_PREFIXES = ('fc.', 'head.', 'classifier.', 'pre_logits.')
 
 # Containers that training frameworks wrap a state dict in, tried in this order.
 _CONTAINER_KEYS = ('state_dict', 'model', 'state_dict_ema')
+
+
+def check_weight_source(owner: str, pretrained_path: Optional[str],
+                        init_cfg: Optional[object]) -> None:
+    """Weights come from ``pretrained_path`` or from ``init_cfg``, never both."""
+    if pretrained_path is not None and init_cfg is not None:
+        raise ValueError(f'{owner}: give pretrained_path or init_cfg, not both')
 
 
 def read_state_dict(path: str, owner: str, hint: str = '') -> dict[str, torch.Tensor]:

@@ -92,11 +92,16 @@ def test_missing_or_empty_caption_is_an_error_naming_the_image(sample):
 
 def test_lesion_vector_and_location_labels(sample):
     vector = CaptionToLesionVector()(dict(sample))['text_lesion_vector']
-    np.testing.assert_array_equal(vector, [2, 3, 1, 1, 0, 0, 0, 1])
+    np.testing.assert_array_equal(vector, [1, 3, 1, 1, 0, 0, 0, 1])
     labels = CaptionToLocationLabels()(dict(sample))['gt_location_labels']
     np.testing.assert_array_equal(labels, [1, 1, 0, 0, 0, 1])
     no_text = CaptionToLesionVector()(dict(sample, text=''))['text_lesion_vector']
     assert not no_text.any()
+    # C2FVL Sec. 3.3's own example, exactly.
+    paper = CaptionToLesionVector()(dict(sample, text=(
+        'Bilateral pulmonary infection, two infected areas, upper middle left lung and '
+        'middle lower right lung')))['text_lesion_vector']
+    assert paper.dtype == np.float32 and paper.tolist() == [1, 2, 1, 1, 0, 0, 1, 1]
 
 
 def test_drop_caption_keeps_the_original(sample):

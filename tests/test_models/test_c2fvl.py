@@ -74,15 +74,35 @@ def test_lesion_vector_encoder_parses_captions():
                                       'lower right lung.', ''])
     vectors = text['vector']
     assert vectors.shape == (3, 8) and vectors.dtype == torch.float32
-    # "bilateral" is encoded as the number of lungs involved: 2.0, "unilateral" 1.0.
-    assert vectors[0].tolist() == [2.0, 2.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0]
-    assert vectors[1].tolist() == [1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0]
+    # "bilateral" is a flag (the paper's Sec. 3.3): 1 for bilateral, 0 for unilateral.
+    assert vectors[0].tolist() == [1.0, 2.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0]
+    assert vectors[1].tolist() == [0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0]
     assert vectors[2].tolist() == [0.0] * 8  # text-free: the zeroed vector
     # The same vector as the pipeline transform.
     transformed = CaptionToLesionVector().transform(dict(text=CAPTION))
     assert vectors[0].tolist() == transformed['text_lesion_vector'].tolist()
     with pytest.raises(TypeError, match='captions'):
         encoder(captions=CAPTION)
+
+
+def test_lesion_vector_of_the_papers_example():
+    """C2FVL Sec. 3.3: this sentence is [1, 2, 1, 1, 0, 0, 1, 1], through the model's text
+    source (what the segmentor calls with the batch's captions) and the pipeline transform."""
+    example = ('Bilateral pulmonary infection, two infected areas, upper middle left lung and '
+               'middle lower right lung')
+    expected = [1.0, 2.0, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0]
+    assert LesionVectorEncoder()(captions=[example])['vector'].tolist() == [expected]
+    register_all_modules()
+    model = MODELS.build(dict(
+        type='LanguageGuidedSegmentor',
+        backbone=dict(type='HybridCNNViT', base_channels=8, num_heads=2),
+        text_encoder=dict(type='LesionVectorEncoder'),
+        neck=dict(type='LesionVectorWeighting'),
+        decode_head=dict(type='C2FVLHead', in_channels=(8, 16, 32, 64, 64), channels=8)))
+    text = model.extract_text([dict(text=example), dict(text='')])
+    assert text['vector'].tolist() == [expected, [0.0] * 8]
+    transformed = CaptionToLesionVector().transform(dict(text=example))
+    assert transformed['text_lesion_vector'].tolist() == expected
 
 
 def test_lesion_vector_repeats_along_channels():
@@ -144,24 +164,28 @@ def test_vlab_gates():
 def test_cosine_alignment_losses_on_hand_made_maps():
     p1 = torch.tensor([[1., 0.], [0., 0.]]).reshape(1, 1, 2, 2)
     ones = torch.ones(1, 1, 1, 1)
-    # L_V2: P1 against the deeper maps upsampled (nearest) to 2 x 2.
-    # cos(P1, ones) = 1 / 2 -> 0.5; cos(P1, -ones) = -1 / 2 -> 1.5; cos(P1, P1) -> 0.
-    v2 = CosineAlignmentLoss(mode='v2', weights=(1.0, 10.0, 100.0))
+    # L_V2 (Eq. 10): alpha L_{1,4} + beta L_{1,3} + gamma L_{1,2}, P1 against the deeper
+    # maps upsampled (nearest) to 2 x 2. Maps [P1, P2, P3, P4] = [p1, ones, -ones, p1]:
+    # L_{1,4} = 1 - cos(p1, p1) = 0; L_{1,3} = 1 - (-1/2) = 1.5; L_{1,2} = 1 - 1/2 = 0.5.
+    alpha, beta, gamma = 0.2, 0.3, 0.5
+    v2 = CosineAlignmentLoss(mode='v2', weights=(alpha, beta, gamma))
     loss = v2([p1, ones, -ones, p1])
-    torch.testing.assert_close(loss, torch.tensor(1.0 * 0.5 + 10.0 * 1.5 + 100.0 * 0.0))
+    torch.testing.assert_close(loss, torch.tensor(alpha * 0.0 + beta * 1.5 + gamma * 0.5))
     # The default weights are 0.5 each; identical (upsampled) maps align perfectly.
     coarse = torch.tensor([[2., -1.]]).reshape(1, 1, 1, 2)
     fine = F.interpolate(coarse, size=(2, 4), mode='nearest')
     torch.testing.assert_close(CosineAlignmentLoss()([fine, coarse, coarse, coarse]),
                                torch.tensor(0.0))
     # L_V1: P4 (the deepest) against the shallower maps average-pooled to its size.
+    # alpha L_{4,1} + beta L_{4,2} + gamma L_{4,3} (alpha on the map farthest from the
+    # reference, as Eq. 10).
     p4 = torch.ones(1, 1, 1, 1)
-    v1 = CosineAlignmentLoss(mode='v1', weights=(1.0, 10.0, 100.0))
+    v1 = CosineAlignmentLoss(mode='v1', weights=(alpha, beta, gamma))
     # down(P1) = mean = 0.25 > 0 -> cos 1; down(-P1) -> cos -1; a 2 x 2 map of mean 0 gives
     # a zero vector, cosine 0 -> distance 1.
     zero_mean = torch.tensor([[1., -1.], [1., -1.]]).reshape(1, 1, 2, 2)
     loss = v1([p1, -p1, zero_mean, p4])
-    torch.testing.assert_close(loss, torch.tensor(1.0 * 0.0 + 10.0 * 2.0 + 100.0 * 1.0))
+    torch.testing.assert_close(loss, torch.tensor(alpha * 0.0 + beta * 2.0 + gamma * 1.0))
     # Batches average the per-image losses.
     batch = CosineAlignmentLoss(weights=(1.0, 1.0, 1.0))(
         [torch.cat([p1, p1]), torch.cat([ones, -ones]), torch.cat([ones, ones]),
@@ -171,6 +195,34 @@ def test_cosine_alignment_losses_on_hand_made_maps():
         v2([p1, ones])
     with pytest.raises(ValueError, match='mode'):
         CosineAlignmentLoss(mode='v3')
+
+
+def test_cosine_alignment_loss_pairs_weights_as_eq_10():
+    """L_V2 = alpha L_{1,4} + beta L_{1,3} + gamma L_{1,2} (Eq. 10) and L_V1 = alpha L_{4,1}
+    + beta L_{4,2} + gamma L_{4,3}, with distinct weights and random maps, the expected
+    value written out from ``F.cosine_similarity`` on the resampled maps."""
+    torch.manual_seed(0)
+    maps = [torch.randn(3, 1, 16 // 2 ** i, 16 // 2 ** i) for i in range(4)]  # P1 .. P4
+    alpha, beta, gamma = 0.2, 0.3, 0.5
+
+    def dist(a, b):  # L_{i,j}: 1 - cos of the flattened maps, per image
+        return 1 - F.cosine_similarity(a.reshape(len(a), -1), b.reshape(len(b), -1), dim=1)
+
+    p1, p2, p3, p4 = maps
+    up = [F.interpolate(m, size=(16, 16), mode='nearest') for m in (p2, p3, p4)]
+    expected_v2 = (alpha * dist(p1, up[2]) + beta * dist(p1, up[1])
+                   + gamma * dist(p1, up[0])).mean()
+    loss_v2 = CosineAlignmentLoss(mode='v2', weights=(alpha, beta, gamma))(maps)
+    torch.testing.assert_close(loss_v2, expected_v2)
+    # The reverse pairing (alpha with L_{1,2}) is a different number for these maps.
+    reversed_v2 = (alpha * dist(p1, up[0]) + beta * dist(p1, up[1])
+                   + gamma * dist(p1, up[2])).mean()
+    assert abs(float(expected_v2 - reversed_v2)) > 1e-3
+    down = [F.adaptive_avg_pool2d(m, (2, 2)) for m in (p1, p2, p3)]
+    expected_v1 = (alpha * dist(p4, down[0]) + beta * dist(p4, down[1])
+                   + gamma * dist(p4, down[2])).mean()
+    loss_v1 = CosineAlignmentLoss(mode='v1', weights=(alpha, beta, gamma))(maps)
+    torch.testing.assert_close(loss_v1, expected_v1)
 
 
 def test_authors_data_loss():

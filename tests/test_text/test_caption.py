@@ -9,6 +9,7 @@ from vlseg.text import (
     ZONE_NAMES,
     CaptionParseError,
     LesionCaption,
+    lesion_vector_of,
     parse_caption,
     render_caption,
 )
@@ -66,11 +67,20 @@ def test_vectors():
     cap = parse_caption('bilateral pulmonary infection, three infected areas, '
                         'upper left lung and middle lower right lung.')
     assert cap.location_labels() == [1, 0, 0, 0, 1, 1]
-    assert cap.lesion_vector() == [2.0, 3.0, 1.0, 0.0, 0.0, 0.0, 1.0, 1.0]
+    assert cap.lesion_vector() == [1.0, 3.0, 1.0, 0.0, 0.0, 0.0, 1.0, 1.0]
     uni = parse_caption('unilateral pulmonary infection, one infected area, lower right lung.')
-    assert uni.lesion_vector() == [1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0]
+    assert uni.lesion_vector() == [0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0]
     assert all(isinstance(v, float) for v in uni.lesion_vector())
     assert len(ZONE_NAMES) == 6 and ZONE_NAMES[0] == 'L-upper' and ZONE_NAMES[5] == 'R-lower'
+
+
+def test_lesion_vector_of_the_papers_example():
+    """C2FVL Sec. 3.3 encodes exactly this sentence as [1, 2, 1, 1, 0, 0, 1, 1]."""
+    text = ('Bilateral pulmonary infection, two infected areas, upper middle left lung and '
+            'middle lower right lung')
+    assert lesion_vector_of(text) == (1.0, 2.0, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0)
+    assert parse_caption(text).lesion_vector() == [1, 2, 1, 1, 0, 0, 1, 1]
+    assert lesion_vector_of('  ') == (0.0, ) * 8
 
 
 def test_lesion_caption_is_frozen_and_checked():
@@ -139,7 +149,7 @@ def test_sidedness_as_written_and_strict():
         'lower right lung.'
     cap = parse_caption(text)
     assert cap.bilateral is False and not cap.sides_consistent
-    assert cap.lesion_vector()[0] == 1.0
+    assert cap.lesion_vector()[0] == 0.0  # the word as written: unilateral
     with pytest.raises(CaptionParseError, match="'Unilateral'"):
         parse_caption(text, 'r', strict=True)
     ok = 'Bilateral pulmonary infection, two infected areas, all left lung and all right lung.'

@@ -176,14 +176,15 @@ class LesionCaption:
     def lesion_vector(self) -> list[float]:
         """C2FVL's 8-dim text vector.
 
-        ``[lungs_involved, count, L-upper, L-middle, L-lower, R-upper, R-middle,
-        R-lower]``. The C2FVL authors do not state how "bilateral" is encoded;
-        here ``lungs_involved`` is 2.0 for "bilateral" and 1.0 for "unilateral"
-        (the value of SGSeg's ``pulmonary_infection`` field), so the entry never
-        multiplies a feature channel by zero. ``count`` is the count as written
-        (float) and the zone flags are 0.0 / 1.0.
+        ``[bilateral, count, L-upper, L-middle, L-lower, R-upper, R-middle,
+        R-lower]`` (C2FVL Sec. 3.3): ``bilateral`` is a flag, 1.0 for "bilateral"
+        and 0.0 for "unilateral", as the paper's example ("Bilateral pulmonary
+        infection, two infected areas, upper middle left lung and middle lower
+        right lung" -> ``[1, 2, 1, 1, 0, 0, 1, 1]``) has it (the authors' code reads
+        this entry from a spreadsheet column ``bilateral`` they did not publish).
+        ``count`` is the count as written (float) and the zone flags are 0.0 / 1.0.
         """
-        return [2.0 if self.bilateral else 1.0, float(self.count)] + [
+        return [float(self.bilateral), float(self.count)] + [
             float(z) for z in self.zones
         ]
 

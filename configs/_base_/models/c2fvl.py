@@ -3,14 +3,15 @@
 #   - CNN + ViT hybrid encoder, U-Net width 64, ViT levels at 224/112/56/28 with patches
 #     16/8/4/2 (196 tokens each), depth 1, 8 heads, MLP ratio 4; each ViT output reconstructed
 #     (upsample, conv1x1, BN, ReLU) and added to the CNN map (Eq. 1-2; HybridCNNViT);
-#   - text: the caption's 8-dim lesion vector [bilateral (2.0 bilateral / 1.0 unilateral),
-#     count, L-upper, L-middle, L-lower, R-upper, R-middle, R-lower] (LesionVectorEncoder),
-#     repeated along the channels (channel c scaled by v[c mod 8]) and multiplying the four
-#     skips (Eq. 3; LesionVectorWeighting);
+#   - text: the caption's 8-dim lesion vector [bilateral (1 bilateral / 0 unilateral, as the
+#     paper's Sec. 3.3 example), count, L-upper, L-middle, L-lower, R-upper, R-middle,
+#     R-lower] (LesionVectorEncoder), repeated along the channels (channel c scaled by
+#     v[c mod 8]) and multiplying the four skips (Eq. 3; LesionVectorWeighting);
 #   - U-Net decoder with a VLAB on each skip (Eq. 4-6; the paper's channel gate, the
 #     authors' code has a text-free spatial gate: gate='spatial') and 1x1 auxiliary heads on
 #     the VLAB outputs (C2FVLHead);
-#   - loss 0.5 Dice + 0.5 CE + L_V2 (Eq. 9-10, alpha = beta = gamma = 0.5).
+#   - loss 0.5 Dice + 0.5 CE + L_V2 (Eq. 9-10: alpha L_{1,4} + beta L_{1,3} + gamma L_{1,2},
+#     alpha = beta = gamma = 0.5).
 # Parameters: 23.5M with the paper's VLAB; 24,196,088 with the code's (the parameters the
 # authors' forward uses; their class builds 40.5M).
 # Images are scaled to [0, 1] and not normalised, as the authors (ToTensor on cv2 images).

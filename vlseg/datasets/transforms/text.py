@@ -105,6 +105,8 @@ class CaptionToLesionVector(BaseTransform):
     """C2FVL's 8-dim lesion vector from the caption (``vlseg.text.lesion_vector_of``,
     the same path as the model's ``LesionVectorEncoder``).
 
+    ``[bilateral, count, L-upper, L-middle, L-lower, R-upper, R-middle, R-lower]`` with
+    ``bilateral`` 1 for "bilateral" and 0 for "unilateral" (the paper's Sec. 3.3 example).
     An empty caption (text-free mode) gives the zero vector when ``allow_empty``.
 
     Added key: ``text_lesion_vector`` (float32, 8).

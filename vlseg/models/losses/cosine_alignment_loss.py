@@ -6,19 +6,22 @@ and ``nets/C2FVL.py`` (the auxiliary maps ``plamy1..4``).
 
 Each decoder level's VLAB output goes through a 1x1 auxiliary head to a one-channel
 logit map ``P_l`` (``C2FVLHead``); ``P_1`` is the finest (input resolution), ``P_4``
-the coarsest. With ``d(a, b) = 1 - cos(flatten(a), flatten(b))`` per image, averaged
-over the batch:
+the coarsest. With ``L_{i,j} = 1 - cos(flatten(P_i), flatten(P_j))`` per image (the
+second map resampled to the first's resolution), averaged over the batch:
 
 - ``L_V1`` (Eq. 7-8, ``mode='v1'``): the deepest map against the shallower ones
   brought down to its resolution,
-  ``alpha d(P_4, down(P_1)) + beta d(P_4, down(P_2)) + gamma d(P_4, down(P_3))``;
+  ``alpha L_{4,1} + beta L_{4,2} + gamma L_{4,3}`` (alpha on the map farthest from
+  the reference, the order of Eq. 10);
 - ``L_V2`` (Eq. 9-10, ``mode='v2'``, the paper's best and the authors' code): the
   first map against the deeper ones brought up to its resolution,
-  ``alpha d(P_1, up(P_2)) + beta d(P_1, up(P_3)) + gamma d(P_1, up(P_4))``.
+  ``alpha L_{1,4} + beta L_{1,3} + gamma L_{1,2}`` (Eq. 10).
 
-``weights = (alpha, beta, gamma)`` pair with the other maps from shallow to deep;
-all 0.5 as the paper and the code. The cosine is taken on logit maps, as the code
-(its auxiliary heads have no sigmoid).
+So ``weights = (alpha, beta, gamma)`` pair with the other maps from the one farthest
+from the reference to the nearest: ``P_4, P_3, P_2`` for ``L_V2`` and ``P_1, P_2, P_3``
+for ``L_V1``. All are 0.5 in the paper and the code (whose ``Cosineloss`` computes
+``0.5 l12 + 0.5 l13 + 0.5 l14``), so the pairing only matters for other weights. The
+cosine is taken on logit maps, as the code (its auxiliary heads have no sigmoid).
 
 Resampling: upsampling is nearest-neighbour, as the code's ``nn.Upsample`` (the code
 upsamples the VLAB features and then applies the 1x1 head; both are linear, so
@@ -52,7 +55,8 @@ class CosineAlignmentLoss(nn.Module):
         mode: ``'v2'`` (first map vs upsampled deeper ones) or ``'v1'`` (deepest map vs
             downsampled shallower ones).
         weights: ``(alpha, beta, gamma)``, one per map compared with the reference,
-            shallow to deep.
+            farthest first: ``L_V2 = alpha L_{1,4} + beta L_{1,3} + gamma L_{1,2}``,
+            ``L_V1 = alpha L_{4,1} + beta L_{4,2} + gamma L_{4,3}``.
         loss_weight: multiplies the loss (1 as the code: ``data loss + L_V``).
         loss_name: key under which the head logs the loss.
     """
@@ -73,8 +77,10 @@ class CosineAlignmentLoss(nn.Module):
         if len(maps) != len(self.weights) + 1:
             raise ValueError(f'CosineAlignmentLoss: {len(self.weights)} weights need '
                              f'{len(self.weights) + 1} maps, got {len(maps)}')
+        # ``others``: the maps compared with the reference, farthest from it first,
+        # in the order of ``weights`` (Eq. 10: P_4, P_3, P_2 against P_1).
         if self.mode == 'v2':
-            reference, others = maps[0], maps[1:]
+            reference, others = maps[0], maps[:0:-1]
             others = [F.interpolate(m, size=reference.shape[-2:], mode='nearest')
                       for m in others]
         else:

@@ -12,15 +12,17 @@ memoised per caption string), the same as the pipeline transform
 ``CaptionToLesionVector``, so training and inference (where only the caption strings
 reach the model) share one path::
 
-    [lungs_involved, count, L-upper, L-middle, L-lower, R-upper, R-middle, R-lower]
+    [bilateral, count, L-upper, L-middle, L-lower, R-upper, R-middle, R-lower]
 
-Encoding of "bilateral" (the authors never state theirs): ``lungs_involved`` is 2.0
-for "bilateral" and 1.0 for "unilateral" (the number of lungs involved, the value of
-SGSeg's ``pulmonary_infection`` field), so this entry never zeroes the channels it
-multiplies. ``count`` is the number of infected areas as written (1-6; LViT's text
-sometimes counts lungs), zone flags are 0/1, and "left"/"right" are image sides. An
-empty caption (text-free, ``DropCaption``) gives the zero vector, which zeroes every
-feature C2FVL weights with it (the paper's "text vector zeroed" setting).
+``bilateral`` is a flag, 1 for "bilateral" and 0 for "unilateral", as the paper's example
+(Sec. 3.3: "Bilateral pulmonary infection, two infected areas, upper middle left lung and
+middle lower right lung" -> [1, 2, 1, 1, 0, 0, 1, 1]); the authors' code reads it from their
+unpublished spreadsheet's ``bilateral`` column. A unilateral caption therefore zeroes the
+channels this entry weights (every 8th channel, Eq. 3), as in the paper. ``count`` is the
+number of infected areas as written (1-6; LViT's text sometimes counts lungs), zone flags
+are 0/1, and "left"/"right" are image sides. An empty caption (text-free,
+``DropCaption``) gives the zero vector, which zeroes every feature C2FVL weights with it
+(the paper's "text vector zeroed" setting).
 """
 from __future__ import annotations
 

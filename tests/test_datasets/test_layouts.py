@@ -276,6 +276,7 @@ def make_medvlsm(root: Path, ext: str = '.jpg', missing_image: bool = False) -> 
         return {'bbox': [0, 0, 4, 4], 'cat': 0, 'segment_id': stem,
                 'img_name': f'{stem}{ext}', 'mask_name': f'{stem}{ext}',
                 'prompts': {'p0': '', 'p1': 'polyp', 'p2': f'{shape} polyp',
+                            'p6': f'one small pink {shape} polyp, located in {stem}',
                             'p7': [f'{shape} polyp variant {k}' for k in range(5)]}}
 
     splits = {'train': ['a1', 'a2'], 'val': ['b1'], 'test': ['c1']}
@@ -296,12 +297,17 @@ def make_medvlsm(root: Path, ext: str = '.jpg', missing_image: bool = False) -> 
 def test_polyp_prompts(tmp_path, cls, ext):
     root = make_medvlsm(tmp_path / 'polyp', ext=ext)
     default = build(cls, root, split='train')
-    # p0 is empty in medvlsm's files: the default is the first non-empty prompt.
-    assert texts(default) == {f'a1{ext}': 'polyp', f'a2{ext}': 'polyp'}
+    # The polyp datasets default to p6 (count, size, colour, shape, location).
+    assert texts(default) == {f'a1{ext}': 'one small pink round polyp, located in a1',
+                              f'a2{ext}': 'one small pink oval polyp, located in a2'}
     info = default.get_data_info(0)
-    assert info['prompt_key'] == 'p1' and info['bbox'] == [0, 0, 4, 4]
+    assert info['prompt_key'] == 'p6' and info['bbox'] == [0, 0, 4, 4]
     assert info['seg_map_path'] == str(root / 'masks' / f'a1{ext}')
-    assert set(info['prompts']) == {'p0', 'p1', 'p2', 'p7'}
+    assert set(info['prompts']) == {'p0', 'p1', 'p2', 'p6', 'p7'}
+    # p0 is empty in medvlsm's files: prompt_key=None takes the first non-empty prompt.
+    first = build(cls, root, split='train', prompt_key=None)
+    assert texts(first) == {f'a1{ext}': 'polyp', f'a2{ext}': 'polyp'}
+    assert first.get_data_info(0)['prompt_key'] == 'p1'
     p2 = build(cls, root, split='train', prompt_key='P2')
     assert texts(p2) == {f'a1{ext}': 'round polyp', f'a2{ext}': 'oval polyp'}
     p7 = build(cls, root, split='train', prompt_key='p7', prompt_index=3)

@@ -11,6 +11,14 @@ from .text_seg_dataset import TextSegDataset
 
 _SPLIT_FILES = {'valid': 'val', 'validation': 'val'}
 
+#: Default caption of the polyp datasets: medvlsm's ``p6``, the one prompt of its
+#: release that is a single string giving count, size, colour, shape and location
+#: together, e.g. "two small white round polyp, located in top right, bottom right of
+#: the image" (Kvasir ``anns/train.json``), the form of TMCA's polyp example. ``p1``
+#: (the first non-empty prompt) is "polyp" for every image: one caption for the whole
+#: dataset, which leaves the image-to-text half of a contrastive loss constant.
+POLYP_PROMPT_KEY = 'p6'
+
 
 @DATASETS.register_module()
 class MedVLSMDataset(TextSegDataset):
@@ -29,9 +37,11 @@ class MedVLSMDataset(TextSegDataset):
     Each ``anns/<split>.json`` is a list of entries ``{"img_name", "mask_name",
     "bbox", "prompts": {"p0": ..., "p9": ...}, ...}``. In medvlsm's release
     ``p0`` is the empty prompt, ``p1``-``p6`` are strings growing from "polyp"
-    to "one small pink round polyp, located in right of the image", and
-    ``p7``-``p9`` are lists of five variants (medvlsm draws one at random per
-    step).
+    (the same for every image) by shape (``p2``), colour (``p3``), size (``p4``),
+    count (``p5``) and location (``p6``: "one small pink round polyp, located in
+    right of the image"), and ``p7``-``p9`` are lists of five variants adding a
+    definition of a polyp (``p7``: to "polyp" alone; ``p8``: to ``p5``; ``p9``: to
+    ``p6``; medvlsm draws one at random per step).
 
     The caption is ``prompts[prompt_key]`` (the key matched case-insensitively,
     so ``'P4'`` works); where that prompt is a list, its item ``prompt_index``
@@ -150,8 +160,13 @@ class KvasirSEGDataset(MedVLSMDataset):
         ├── images                  # *.jpg
         └── masks                   # *.jpg (JPEG masks; binarised on loading)
 
-    See :class:`MedVLSMDataset` for the arguments and prompt choice.
+    The caption defaults to ``p6`` (see :data:`POLYP_PROMPT_KEY`), not the first
+    non-empty prompt; ``prompt_key=None`` restores that. See :class:`MedVLSMDataset`
+    for the other arguments.
     """
+
+    def __init__(self, *args, prompt_key: str | None = POLYP_PROMPT_KEY, **kwargs) -> None:
+        super().__init__(*args, prompt_key=prompt_key, **kwargs)
 
 
 @DATASETS.register_module()
@@ -168,5 +183,10 @@ class BKAIPolypDataset(MedVLSMDataset):
         ├── images                  # *.jpeg
         └── masks                   # *.jpeg, binary (0 / 255) after medvlsm's preparation
 
-    See :class:`MedVLSMDataset` for the arguments and prompt choice.
+    The caption defaults to ``p6`` (see :data:`POLYP_PROMPT_KEY`), not the first
+    non-empty prompt; ``prompt_key=None`` restores that. See :class:`MedVLSMDataset`
+    for the other arguments.
     """
+
+    def __init__(self, *args, prompt_key: str | None = POLYP_PROMPT_KEY, **kwargs) -> None:
+        super().__init__(*args, prompt_key=prompt_key, **kwargs)

@@ -6,9 +6,10 @@
 # Edge target: MaskToEdge (Canny 10 / 150 on the resized mask, the paper) instead of the
 # released Edge/ maps; method='gradient' gives the released maps (see vlseg/datasets/
 # transforms/edge.py).
-# Protocol (InfNetMetric): Dice, Sen, Spec, S-measure (alpha 0.5), E-measure (mean) and MAE,
-# each averaged over 256 thresholds of the min-max-normalised probability map of S_3, then
-# over the test slices.
+# Protocol (InfNetMetric): Dice, Sen, Spec (TN / (TN + FP)), Spec_tool
+# (0 where TP = 0, as the MATLAB tool: the one to put beside Table 2's Spec), S-measure
+# (alpha 0.5), E-measure (mean) and MAE, each averaged over 256 thresholds of the
+# min-max-normalised probability map of S_3, then over the test slices.
 # Paper (seed Table 2, Res2Net): Dice .713, Sen .716, Spec .952, S .781, E .867, MAE .073.
 # (Seed Table 2 evaluated 50 test slices with Inf-Net's MATLAB evaluation tool; the release has
 # 48, and InfNetMetric re-implements the tool in Python, code_compat=True follows its quirks.)

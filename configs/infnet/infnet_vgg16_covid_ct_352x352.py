@@ -5,8 +5,10 @@
 # Everything else as ./infnet_res2net50_covid_ct_352x352.py.
 # Parameters: 21,298,857 (VGG16 conv blocks 14,714,688 + head 6,584,169); the authors' model
 # builds 34.3M with an unused second copy of blocks 4-5 (12,979,200) and uses 21.3M.
-# Protocol (InfNetMetric): Dice, Sen, Spec, S-measure, E-measure (mean), MAE, each averaged over
-# 256 thresholds of the min-max-normalised probability map of S_3, then over the test slices.
+# Protocol (InfNetMetric): Dice, Sen, Spec (TN / (TN + FP)), Spec_tool
+# (0 where TP = 0, as the MATLAB tool: the one to put beside Table 2's Spec), S-measure,
+# E-measure (mean), MAE, each averaged over 256 thresholds of the min-max-normalised
+# probability map of S_3, then over the test slices.
 # Paper (seed Table 2, VGG16): Dice .733, Sen .699, Spec .966, S .782, E .893, MAE .063.
 # (Seed Table 2 evaluated 50 test slices with Inf-Net's MATLAB evaluation tool; the release has
 # 48, and InfNetMetric re-implements the tool in Python, code_compat=True follows its quirks.)

@@ -112,6 +112,21 @@ def test_infnet_metric_perfect_map_by_hand():
     assert res['Spec'] == pytest.approx(255 / 256)  # TP > 0 at every threshold
 
 
+def test_infnet_metric_reports_the_tools_specificity_beside_the_textbook_one():
+    """Inf-Net's MATLAB tool (Fmeasure_calu.m), which made the seed's Table 2, sets Spec = 0
+    at every threshold where TP = 0; Spec stays TN / (TN + FP), Spec_tool is the tool's."""
+    gt = np.array([[1, 0], [0, 0]])
+    prob = np.array([[0.0, 1.0], [0.0, 0.0]])  # the lesion pixel gets the lowest score
+    # t = 0: all four positive -> TP 1, FP 3, TN 0: Spec 0 (both conventions).
+    # t in (0, 1] (255 thresholds): only pixel (0, 1) -> TP 0, FP 1, TN 2: Spec 2/3,
+    #   the tool's 0.
+    for compat in (False, True):
+        res = _run(InfNetMetric(code_compat=compat), [_sample(gt, logits=prob[None])])
+        assert res['Spec_tool'] == 0.0
+    assert _run(InfNetMetric(), [_sample(gt, logits=prob[None])])['Spec'] == pytest.approx(
+        255 * (2 / 3) / 256)
+
+
 def test_infnet_metric_sigmoid_and_softmax_inputs_agree():
     rng = np.random.default_rng(3)
     gts = [(rng.random((6, 7)) > 0.6).astype(np.uint8) for _ in range(2)]
@@ -124,8 +139,8 @@ def test_infnet_metric_sigmoid_and_softmax_inputs_agree():
            for g, p in zip(gts, probs)]
     res1 = _run(InfNetMetric(), one)
     res2 = _run(InfNetMetric(), two)
-    assert set(res1) == {'Dice', 'Sen', 'Spec', 'S-measure', 'E-measure', 'E-measure_max',
-                         'MAE'}
+    assert set(res1) == {'Dice', 'Sen', 'Spec', 'Spec_tool', 'S-measure', 'E-measure',
+                         'E-measure_max', 'MAE'}
     for k in res1:
         assert res1[k] == pytest.approx(res2[k], abs=1e-5)
         assert 0.0 <= res1[k] <= 1.0

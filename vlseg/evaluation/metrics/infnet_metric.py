@@ -7,6 +7,9 @@ map P is min-max normalised to [0, 1]; then
 
 * Dice, Sen, Spec: averaged over the 256 thresholds t in linspace(0, 1, 256),
   binary map ``P >= t`` (Dice = Sen = 0 when TP = 0, as in ``Fmeasure_calu.m``);
+  ``Spec_tool`` is the specificity as the tool computes it, 0 at every threshold
+  where TP = 0, which is the Spec of the seed paper's Table 2 (always reported
+  beside ``Spec``, the textbook TN / (TN + FP));
 * S-measure (Fan et al., ICCV 2017), alpha = 0.5:
   ``S = alpha * S_o + (1 - alpha) * S_r`` on the normalised map;
 * E-measure (Fan et al., IJCAI 2018): ``Q_E = mean((1 + xi)^2 / 4)`` of each
@@ -33,7 +36,7 @@ from ..functional import mae, minmax_normalise, s_measure, threshold_curves
 
 __all__ = ['InfNetMetric']
 
-_KEYS = ('Dice', 'Sen', 'Spec', 'S-measure', 'E-measure', 'MAE')
+_KEYS = ('Dice', 'Sen', 'Spec', 'Spec_tool', 'S-measure', 'E-measure', 'MAE')
 
 
 def foreground_probability(seg_logits: torch.Tensor) -> torch.Tensor:
@@ -58,7 +61,8 @@ class InfNetMetric(BaseMetric):
     logits, see :func:`foreground_probability`) and ``gt_sem_seg['data']``
     (foreground = 1; ``ignore_index`` pixels are left out, also of the min-max
     normalisation). Keys, as fractions in [0, 1] like Inf-Net's Table (the log
-    shows 3 decimals): ``Dice``, ``Sen``, ``Spec``, ``S-measure``, ``E-measure``
+    shows 3 decimals): ``Dice``, ``Sen``, ``Spec``, ``Spec_tool`` (the MATLAB tool's
+    and so Table 2's: 0 where TP = 0), ``S-measure``, ``E-measure``
     (mean over thresholds, Inf-Net's E_phi^mean), ``E-measure_max`` (max over
     thresholds of the image-averaged E-measure curve) and ``MAE``.
 
@@ -67,7 +71,7 @@ class InfNetMetric(BaseMetric):
     * Min-max normalisation of the float map, without the tool's round trip
       through an 8-bit PNG (``MyTest_LungInf.py`` saves ``uint8`` maps).
     * Spec = TN / (TN + FP) at every threshold; ``Fmeasure_calu.m`` sets
-      Spec = 0 whenever TP = 0.
+      Spec = 0 whenever TP = 0 (that one is reported too, as ``Spec_tool``).
     * E-measure binarises with ``P >= t`` like the other scores and divides by
       N pixels (the paper); ``main.m`` binarises it with ``P > t`` and
       ``Enhancedmeasure.m`` divides by ``N - 1 + eps``.
@@ -122,10 +126,12 @@ class InfNetMetric(BaseMetric):
         if self.code_compat:
             e_curve = threshold_curves(p, fg, self.num_thresholds, valid=valid, strict=True,
                                        e_n_minus_one=True)['e_measure']
+        spec_tool = np.where(curves['tp'] > 0, curves['spec'], 0.0)
         return {
             'Dice': float(curves['dice'].mean()),
             'Sen': float(curves['sen'].mean()),
             'Spec': float(curves['spec'].mean()),
+            'Spec_tool': float(spec_tool.mean()),
             'S-measure': s_measure(p, fg, alpha=self.alpha, valid=valid),
             'E-measure': float(e_curve.mean()),
             'MAE': mae(p, fg, valid=valid),
@@ -157,8 +163,8 @@ class InfNetMetric(BaseMetric):
             results: The per-image dicts stored by :meth:`process`.
 
         Returns:
-            ``Dice``, ``Sen``, ``Spec``, ``S-measure``, ``E-measure``,
-            ``E-measure_max``, ``MAE`` as fractions.
+            ``Dice``, ``Sen``, ``Spec``, ``Spec_tool``, ``S-measure``,
+            ``E-measure``, ``E-measure_max``, ``MAE`` as fractions.
         """
         logger: MMLogger = MMLogger.get_current_instance()
         if len(results) == 0:
@@ -166,13 +172,15 @@ class InfNetMetric(BaseMetric):
         out = {k: float(np.mean([r[k] for r in results])) for k in _KEYS}
         e_curve = np.mean(np.stack([r['E_curve'] for r in results]).astype(np.float64), axis=0)
         out['E-measure_max'] = float(e_curve.max())
-        order = ('Dice', 'Sen', 'Spec', 'S-measure', 'E-measure', 'E-measure_max', 'MAE')
+        order = ('Dice', 'Sen', 'Spec', 'Spec_tool', 'S-measure', 'E-measure', 'E-measure_max',
+                 'MAE')
         out = {k: out[k] for k in order}
 
         table = PrettyTable()
         table.field_names = list(order)
         table.add_row([f'{out[k]:.3f}' for k in order])
         print_log(f'Inf-Net protocol over {len(results)} images '
-                  f'({self.num_thresholds} thresholds):', logger=logger)
+                  f'({self.num_thresholds} thresholds; Spec_tool = Spec with 0 where TP = 0, '
+                  'as the MATLAB tool and the seed\'s Table 2):', logger=logger)
         print_log('\n' + table.get_string(), logger=logger)
         return out

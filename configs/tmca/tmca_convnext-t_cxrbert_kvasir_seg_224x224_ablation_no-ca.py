@@ -1,8 +1,7 @@
-# TMCA ablation "without contrastive alignment": no alignment loss at all (L_CA dropped;
-# training loss Dice + CE); LTEM kept.
-# Paper (TMCA Tables 2-3, on Kvasir-SEG): each of TSDM, LTEM, MAS and the contrastive
-# alignment adds 0.6-1.7 Jaccard; full TMCA: Kvasir-SEG Dice 92.20 / Jaccard 85.54, QaTa-COV19
-# Dice 90.87 / Jaccard 83.27 (pooled Dice / Jaccard, as LanGuideMedSeg). On Kvasir-SEG, as the
-# paper's ablation; the same override on another dataset's TMCA config ablates it there.
-_base_ = ['./tmca_convnext-t_cxrbert_kvasir_seg_224x224.py']
+# TMCA ablation, Table 2 row "- contrastive alignment" (cumulative, on Kvasir-SEG): the "- MAS"
+# row (./tmca_convnext-t_cxrbert_kvasir_seg_224x224_ablation_no-tsdm-ltem-mas.py) with the
+# alignment loss dropped as well: nothing of TMCA is left, this is the Ariadne baseline
+# (GuideDecoder without LTEM, training loss Dice + CE), trained with TMCA's Kvasir-SEG recipe.
+# Paper (TMCA Table 2): 80.70, against full TMCA Dice 92.20 / Jaccard 85.54.
+_base_ = ['./tmca_convnext-t_cxrbert_kvasir_seg_224x224_ablation_no-tsdm-ltem-mas.py']
 model = dict(alignment=None)

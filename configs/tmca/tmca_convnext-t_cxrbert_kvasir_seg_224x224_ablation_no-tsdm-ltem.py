@@ -1,8 +1,8 @@
-# TMCA ablation "without LTEM": the GuideDecoder without the language-guided target
-# enhancement (the Ariadne decoder); TSDM alignment at all four levels kept.
-# Paper (TMCA Tables 2-3, on Kvasir-SEG): each of TSDM, LTEM, MAS and the contrastive
-# alignment adds 0.6-1.7 Jaccard; full TMCA: Kvasir-SEG Dice 92.20 / Jaccard 85.54, QaTa-COV19
-# Dice 90.87 / Jaccard 83.27 (pooled Dice / Jaccard, as LanGuideMedSeg). On Kvasir-SEG, as the
-# paper's ablation; the same override on another dataset's TMCA config ablates it there.
-_base_ = ['./tmca_convnext-t_cxrbert_kvasir_seg_224x224.py']
+# TMCA ablation, Table 2 row "- LTEM" (cumulative, on Kvasir-SEG): the "- TSDM" row
+# (./tmca_convnext-t_cxrbert_kvasir_seg_224x224_ablation_no-tsdm.py: one-hot CLIP targets at
+# the four MAS levels) with LTEM removed as well, so the decoder is Ariadne's GuideDecoder.
+# Paper: this row's own figure is not recorded in ../shared/docs/methods.md; the last row of
+# the table ("- contrastive alignment", the Ariadne baseline) reads 80.70, full TMCA Dice 92.20
+# / Jaccard 85.54.
+_base_ = ['./tmca_convnext-t_cxrbert_kvasir_seg_224x224_ablation_no-tsdm.py']
 model = dict(decode_head=dict(ltem=None))

@@ -3,6 +3,9 @@
 # LTEM, trained with L_CA (TSDM at strides 8/16/32 + global) + Dice + CE.
 # Needs CXR-BERT in a local folder (model.text_encoder.model_path) and, for the paper's
 # setting, ImageNet ConvNeXt-Tiny weights (model.backbone.pretrained_path).
+# Text: this config reads SGSeg's release layout, whose captions are SGSeg's rewording of
+# LViT's (lower case, "all" spelt out); the paper trained on LViT's own wording. To train on
+# that, use ./tmca_convnext-t_cxrbert_qata_cov19-lvit_224x224.py (LViT's layout).
 # Protocol: pooled Dice / Jaccard over the test split, as LanGuideMedSeg (Dice_pooled,
 # IoU_pooled).
 # Paper (TMCA Table 1): Dice 90.87, Jaccard 83.27.
@@ -13,18 +16,15 @@ _base_ = [
     '../_base_/models/tmca.py', '../_base_/datasets/qata_cov19.py',
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_adamw_cosine_18k.py'
 ]
-# Random zoom with p = 0.1 (the paper's augmentation; its range is not published): with
-# probability 0.1 the 224x224 image is enlarged by a factor in [1, 1.25] and a random
-# 224x224 window is cropped (zoom-in only: our choice, no padding needed). The caption is
-# kept; at most 20% of a side is cut, so a named lesion may lose its edge.
+# Random zoom with p = 0.1, the paper's augmentation. TMCA builds on Ariadne's Thread and
+# publishes no range, so this is Ariadne's: MONAI RandZoomd(min_zoom=0.95, max_zoom=1.2,
+# prob=0.1) on the image before resizing (LanGuideMedSeg utils/dataset.py), zoom-out padded
+# by the border (vlseg/datasets/transforms/zoom.py). The caption is kept.
 train_pipeline = [
     dict(type='LoadMedicalImageFromFile'),
     dict(type='LoadBinaryMask'),
+    dict(type='RandomZoom', min_zoom=0.95, max_zoom=1.2, prob=0.1),
     dict(type='Resize', scale=(224, 224), keep_ratio=False),
-    dict(type='RandomApply', prob=0.1, transforms=[
-        dict(type='RandomResize', scale=(224, 224), ratio_range=(1.0, 1.25), keep_ratio=True),
-        dict(type='RandomCrop', crop_size=(224, 224)),
-    ]),
     dict(type='PackTextSegInputs'),
 ]
 train_dataloader = dict(batch_size=32, dataset=dict(pipeline=train_pipeline))

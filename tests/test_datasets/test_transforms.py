@@ -148,11 +148,15 @@ def test_pack_and_preprocess_batch_text(sample):
         preprocessor.batch_text(batch['data_samples'], ('gt_location_labels',))
 
 
-def test_per_image_zscore():
+def test_per_image_zscore_is_channel_wise():
+    """MONAI NormalizeIntensity(channel_wise=True), LanGuideMedSeg's: each channel by its own
+    mean and population std; a constant channel becomes 0."""
     preprocessor = TextSegDataPreProcessor(per_image_zscore=True)
-    image = torch.arange(48, dtype=torch.uint8).reshape(3, 4, 4)
-    out = preprocessor(dict(inputs=[image]), training=False)['inputs']
-    assert out.mean().abs() < 1e-5 and (out.std() - 1).abs() < 1e-5
+    half = torch.tensor([[0, 0], [1, 1]], dtype=torch.uint8)      # half the pixels each value
+    image = torch.stack([half * 2, 10 + half * 20, torch.full((2, 2), 7, dtype=torch.uint8)])
+    out = preprocessor(dict(inputs=[image]), training=False)['inputs'][0]
+    signs = half.float() * 2 - 1                                  # -1 on the low value, +1 high
+    torch.testing.assert_close(out, torch.stack([signs, signs, torch.zeros(2, 2)]))
     with pytest.raises(ValueError, match='mean=None'):
         TextSegDataPreProcessor(per_image_zscore=True, mean=[0, 0, 0], std=[1, 1, 1])
 

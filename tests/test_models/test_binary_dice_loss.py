@@ -50,3 +50,23 @@ def test_per_image_versus_batch():
     # pooled: (3.6 + 1) / (2.8 + 2 + 1)
     assert batch == pytest.approx(1 - 4.6 / 5.8)
     assert BinaryDiceLoss(loss_name='loss_lesion_dice').loss_name == 'loss_lesion_dice'
+
+
+@pytest.mark.parametrize('config', [
+    'configs/ariadne/ariadne_convnext-t_cxrbert_qata_cov19_224x224.py',
+    'configs/tmca/tmca_convnext-t_cxrbert_qata_cov19_224x224.py'])
+def test_ariadne_and_tmca_dice_is_per_image_as_monai_dice_ce(config):
+    """MONAI DiceCELoss() (batch=False, smooth 1e-5), the authors' loss: the Dice of each
+    image, then the mean. A perfect image and a missed lesion give (0 + 1) / 2."""
+    import os.path as osp
+
+    from vlseg.utils import load_config
+    root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    dice_cfg = load_config(osp.join(root, config)).model.decode_head.loss_decode[0]
+    loss = MODELS.build(dice_cfg)
+    pred = torch.full((2, 1, 2, 2), -30.0, dtype=torch.float64)
+    pred[0, 0, 0] = 30.0                                   # image 1: exactly its mask
+    target = torch.zeros(2, 2, 2, dtype=torch.long)
+    target[:, 0] = 1                                       # both images: the top row
+    # MONAI: 1 - (2 I + 1e-5) / (P + G + 1e-5) per image: 0 for image 1, ~1 for image 2.
+    assert loss(pred, target).item() == pytest.approx((0 + (1 - 1e-5 / (2 + 1e-5))) / 2)

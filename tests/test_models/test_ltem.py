@@ -104,3 +104,13 @@ def test_default_head_has_no_ltem():
     head = GuideDecoderHead()
     assert head.ltems is None
     assert not any(name.startswith('ltems') for name, _ in head.named_parameters())
+
+
+def test_default_is_the_papers_multiplication():
+    """TMCA: the upsampled region weights w multiply the decoded feature, out = x * w."""
+    torch.manual_seed(0)
+    ltem = LTEM(32, 16, embed_dim=8)
+    image, text, decoded = torch.randn(2, 32, 4, 4), torch.randn(2, 16), torch.randn(2, 16, 8, 8)
+    weights = torch.nn.functional.interpolate(ltem.attention(image, text), scale_factor=2,
+                                              mode='bilinear', align_corners=False)
+    torch.testing.assert_close(ltem(image, text, decoded), decoded * weights)

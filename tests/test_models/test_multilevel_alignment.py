@@ -83,3 +83,19 @@ def test_clear_errors():
     with pytest.raises(ValueError, match='channels'):
         build(levels=('s8',), in_channels={'s8': 7})(features(), text(), masks())
     assert isinstance(module, MultiLevelAlignment)
+
+
+def test_default_projects_the_text_into_each_levels_image_width():
+    """TMCA's MAS: the text is projected into each level's image dimension; the image side
+    of a level is its pooled map (or the global vector) as it is."""
+    module = MODELS.build(dict(type='MultiLevelAlignment', in_channels=WIDTHS, text_channels=12))
+    assert module.embed_dim is None
+    for level in module.levels:
+        assert module.text_proj[level].out_features == WIDTHS[level]
+        assert isinstance(module.image_proj[level], torch.nn.Identity)
+    feats, caption, gt = features(), text(), masks()
+    outputs = module(feats, caption, gt)
+    s16 = module.loss(feats[2].mean(dim=(2, 3)), module.text_proj['s16'](caption['pooled']), gt)
+    torch.testing.assert_close(outputs['align_s16'], s16)
+    pooled = module.loss(feats[4], module.text_proj['pooled'](caption['pooled']), gt)
+    torch.testing.assert_close(outputs['align_pooled'], pooled)

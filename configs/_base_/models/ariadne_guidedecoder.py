@@ -5,7 +5,8 @@
 #   CXR-BERT folder (microsoft/BiomedVLP-CXR-BERT-specialized): model.text_encoder.model_path
 data_preprocessor = dict(
     type='TextSegDataPreProcessor',
-    # LanGuideMedSeg normalises each image by its own mean and std.
+    # LanGuideMedSeg normalises each channel of each image by its own mean and std
+    # (MONAI NormalizeIntensityd(channel_wise=True)).
     per_image_zscore=True,
     mean=None,
     std=None,
@@ -36,10 +37,11 @@ model = dict(
         num_classes=2,
         out_channels=1,
         threshold=0.5,
-        # DiceCE as the authors specify (their pinned MONAI computed Dice only, see
+        # The authors' MONAI DiceCELoss(): Dice of each image (batch=False), averaged over the
+        # batch, smooth 1e-5, plus CE (their pinned MONAI computed no CE for one channel; see
         # vlseg/models/decode_heads/guide_decoder_head.py).
         loss_decode=[
-            dict(type='BinaryDiceLoss', loss_weight=1.0, smooth=1e-5, per_image=False),
+            dict(type='BinaryDiceLoss', loss_weight=1.0, smooth=1e-5, per_image=True),
             dict(type='CrossEntropyLoss', use_sigmoid=True, loss_weight=1.0),
         ]),
     train_cfg=dict(),

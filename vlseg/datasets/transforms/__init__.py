@@ -9,9 +9,11 @@ from .text import (
                    TokenizeCaption,
                    embedded_text_model_path,
 )
+from .zoom import RandomZoom
 
 __all__ = [
     'TEXT_FIELDS', 'PackTextSegInputs', 'LoadBinaryMask', 'LoadMedicalImageFromFile',
     'CaptionToLesionVector', 'CaptionToLocationLabels', 'DropCaption',
-    'RandomFlipWithCaption', 'TokenizeCaption', 'embedded_text_model_path', 'MaskToEdge'
+    'RandomFlipWithCaption', 'TokenizeCaption', 'embedded_text_model_path', 'MaskToEdge',
+    'RandomZoom'
 ]

@@ -40,8 +40,11 @@ class TextSegDataPreProcessor(SegDataPreProcessor):
     with the list of raw captions, which is what text encoders and necks take.
 
     Args:
-        per_image_zscore: normalise each image by its own mean and standard
-            deviation (LanGuideMedSeg's preprocessing) instead of ``mean``/``std``.
+        per_image_zscore: normalise each channel of each image by its own mean and
+            (population) standard deviation instead of ``mean``/``std``:
+            LanGuideMedSeg's MONAI ``NormalizeIntensityd(channel_wise=True)``. For grey
+            images repeated to 3 channels it is the same as one z-score of the image; for
+            colour images (polyps) each channel gets its own.
         text_keys: text fields that every sample must carry; checked per batch so
             a missing field fails on the first iteration, naming the image.
         kwargs: passed to ``SegDataPreProcessor``.
@@ -67,8 +70,11 @@ class TextSegDataPreProcessor(SegDataPreProcessor):
 
     @staticmethod
     def _zscore(image: torch.Tensor) -> torch.Tensor:
+        """Per-channel z-score of a ``(C, H, W)`` image; a constant channel becomes 0."""
         image = image.float()
-        return (image - image.mean()) / image.std().clamp_min(1e-6)
+        mean = image.mean(dim=(1, 2), keepdim=True)
+        std = image.std(dim=(1, 2), keepdim=True, unbiased=False)
+        return (image - mean) / std.clamp_min(1e-6)
 
     @staticmethod
     def batch_text(data_samples: Optional[Sequence],

@@ -55,6 +55,13 @@ Where this implementation differs from the authors' code:
   padded tokens before the projection; the authors attend to padding),
   ``res_block`` (MONAI's ``UnetResBlock`` in the up blocks), ``channels``
   different from ``in_channels[0]``, ``norm_cfg`` (BN as the authors' 'BATCH');
+- the loss: the authors train with MONAI's ``DiceCELoss()`` on the sigmoid output,
+  whose Dice is computed per image and averaged over the batch (``batch=False``,
+  smooth 1e-5): ``BinaryDiceLoss(per_image=True, smooth=1e-5)`` here, as the configs
+  set it. With the MONAI version the authors pinned, the CE term of ``DiceCELoss`` on
+  one channel is a softmax cross-entropy over that single channel, which is 0: they
+  trained on Dice alone. The paper says Dice + CE, so the CE term is a sigmoid BCE
+  here (drop it from ``loss_decode`` to train as the authors' code did);
 - with one output channel, ``acc_seg`` is the accuracy of ``sigmoid > threshold``
   (mmseg's top-1 accuracy over a single channel is the background fraction).
 

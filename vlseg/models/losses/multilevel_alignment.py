@@ -14,10 +14,13 @@ No public code exists for TMCA; written from the paper's description. Our choice
 - image vector of a map level = global average pool of that backbone map; of the
   global level = the backbone's global vector (``TimmConvNeXt``'s final-LayerNorm
   pooled feature, LanGuideMedSeg's ``pooler_output``);
-- one Linear projection per level for the image and, separately, one per level for
-  the text (the pooled text feature ``text['pooled']``, e.g. CXR-BERT's [CLS] of
-  the mean of its last three layers), both to ``embed_dim = 512`` (the width of
-  LanGuideMedSeg's ``project_head``); no non-linearity;
+- the paper projects the text into each level's image dimension: the pooled text
+  feature ``text['pooled']`` (e.g. CXR-BERT's [CLS] of the mean of its last three
+  layers) goes through one Linear per level to that level's width ``C_l`` (192, 384,
+  768, 768 for ConvNeXt-Tiny), and the image vector is used as it is (default,
+  ``embed_dim=None``); no non-linearity. ``embed_dim=512`` instead projects both
+  sides of every level to 512 by a Linear each (the width of LanGuideMedSeg's
+  ``project_head``), an option of ours;
 - equal weights for the levels (a plain mean), times ``loss_weight = 1``;
 - this module is a loss with parameters (it owns its projections), not a neck:
   it never changes the features the decode head sees.
@@ -52,7 +55,9 @@ class MultiLevelAlignment(BaseModule):
         in_channels: width of each level's image feature, a mapping level -> width
             (extra entries are ignored) or a sequence in the order of ``levels``.
         text_channels: width of ``text['pooled']`` (768 for CXR-BERT).
-        embed_dim: width of the common embedding space.
+        embed_dim: ``None`` (the paper): the text is projected to each level's image
+            width and the image vector is not projected; an int: both sides are
+            projected to that width.
         loss: config of the contrastive loss applied at each level
             (``TSDMContrastiveLoss``; ``target='identity'`` for plain CLIP targets).
         loss_weight: multiplies the mean over the levels.
@@ -69,7 +74,7 @@ class MultiLevelAlignment(BaseModule):
                  levels: Sequence[str] = ('s8', 's16', 's32', 'pooled'),
                  in_channels: Union[Mapping[str, int], Sequence[int]] = DEFAULT_IN_CHANNELS,
                  text_channels: int = 768,
-                 embed_dim: int = 512,
+                 embed_dim: Optional[int] = None,
                  loss: dict = dict(type='TSDMContrastiveLoss'),
                  loss_weight: float = 1.0,
                  feature_index: Mapping[str, int] = DEFAULT_FEATURE_INDEX,
@@ -109,16 +114,24 @@ class MultiLevelAlignment(BaseModule):
         self.levels = levels
         self.in_channels = dict(zip(levels, widths))
         self.text_channels = int(text_channels)
-        self.embed_dim = int(embed_dim)
+        self.embed_dim = None if embed_dim is None else int(embed_dim)
         self.feature_index = {level: feature_index[level] for level in levels}
         self.text_key = text_key
         self.loss_weight = float(loss_weight)
         self.loss_name = loss_name
         self.log_prefix = log_prefix
-        self.image_proj = nn.ModuleDict(
-            {level: nn.Linear(width, self.embed_dim) for level, width in self.in_channels.items()})
-        self.text_proj = nn.ModuleDict(
-            {level: nn.Linear(self.text_channels, self.embed_dim) for level in levels})
+        if self.embed_dim is None:
+            self.image_proj = nn.ModuleDict(
+                {level: nn.Identity() for level in levels})
+            self.text_proj = nn.ModuleDict(
+                {level: nn.Linear(self.text_channels, width)
+                 for level, width in self.in_channels.items()})
+        else:
+            self.image_proj = nn.ModuleDict(
+                {level: nn.Linear(width, self.embed_dim)
+                 for level, width in self.in_channels.items()})
+            self.text_proj = nn.ModuleDict(
+                {level: nn.Linear(self.text_channels, self.embed_dim) for level in levels})
         self.loss = MODELS.build(loss)
 
     def image_vector(self, image_features: Sequence[Tensor], level: str) -> Tensor:

@@ -18,14 +18,16 @@ No public code exists for TMCA; written from the paper's description. Our choice
 - ``tau3 = 0.1`` (not published);
 - upsampling is bilinear (``align_corners=False``); when the decoded feature is not
   exactly twice the size (inputs not a multiple of 32) the weights are resized to it;
-- ``mode='residual'`` (default): ``out = x * (1 + N * w)`` with ``N = h * w`` regions.
-  The softmax over ``N`` regions averages ``1 / N`` (1/49 at 7 x 7), so the literal
-  ``x * w`` (``mode='plain'``) shrinks the decoder's features by ~N and zeroes every
-  region the (initially random) attention misses. ``N * w`` has mean 1, so a uniform
-  attention is a constant gain (x2 in residual mode, absorbed by the next conv + BN),
-  and the identity path keeps every region's feature and its gradient alive while the
-  projections learn. ``mode='scaled'`` (``x * N * w``, uniform = identity, regions
-  can be suppressed) is available too.
+- ``mode='plain'`` (default) is the paper's multiplication, ``out = x * w``. The
+  softmax over ``N = h * w`` regions averages ``1 / N`` (1/49 at 7 x 7), so it shrinks
+  the decoded feature by ~N (the next stage's LayerNorm and BatchNorm rescale it) and
+  suppresses every region the attention misses, which is the point of the module once
+  the projections have learned, and a risk while they are random.
+  ``mode='residual'``, ``out = x * (1 + N * w)``, is ours and kept as an option for
+  that reason: ``N * w`` has mean 1, so a uniform attention is a constant gain, and the
+  identity path keeps every region's feature and its gradient alive while the
+  projections learn. ``mode='scaled'`` (``x * N * w``: uniform attention = identity,
+  regions can still be suppressed) sits between the two.
 """
 from __future__ import annotations
 
@@ -39,7 +41,7 @@ from torch import Tensor
 
 from vlseg.registry import MODELS
 
-_MODES = ('residual', 'scaled', 'plain')
+_MODES = ('plain', 'residual', 'scaled')
 
 
 @MODELS.register_module()
@@ -52,15 +54,15 @@ class LTEM(BaseModule):
         embed_dim: common width of the projections.
         tau: temperature ``tau3`` of the softmax over regions.
         normalize: cosine (``True``) or raw dot product between the projections.
-        mode: how the weights enter the decoded feature: ``'residual'``
-            ``x * (1 + N w)``, ``'scaled'`` ``x * N w`` or ``'plain'`` ``x * w``
+        mode: how the weights enter the decoded feature: ``'plain'`` ``x * w`` (the
+            paper's), ``'residual'`` ``x * (1 + N w)`` or ``'scaled'`` ``x * N w``
             (``N`` regions of the deep map).
         scale_factor: upsampling of the weights (2: the next stage's resolution).
         init_cfg: mmengine init config.
     """
 
     def __init__(self, image_channels: int, text_channels: int, embed_dim: int = 256,
-                 tau: float = 0.1, normalize: bool = True, mode: str = 'residual',
+                 tau: float = 0.1, normalize: bool = True, mode: str = 'plain',
                  scale_factor: int = 2,
                  init_cfg: Optional[Union[dict, list]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
@@ -109,11 +111,11 @@ class LTEM(BaseModule):
         if weights.shape[-2:] != decoded.shape[-2:]:
             weights = F.interpolate(weights, size=decoded.shape[-2:], mode='bilinear',
                                     align_corners=False)
+        if self.mode == 'plain':
+            return decoded * weights
         if self.mode == 'residual':
             return decoded * (1 + regions * weights)
-        if self.mode == 'scaled':
-            return decoded * (regions * weights)
-        return decoded * weights
+        return decoded * (regions * weights)
 
     def extra_repr(self) -> str:
         return (f'image_channels={self.image_channels}, text_channels={self.text_channels}, '

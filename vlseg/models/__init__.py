@@ -3,6 +3,7 @@ from .data_preprocessors import TextSegDataPreProcessor, stack_text_fields
 from .decode_heads import GuideDecoderHead
 from .losses import BinaryDiceLoss, MultiLevelAlignment, TSDMContrastiveLoss, lesion_probability
 from .necks import LTEM
+from .report_generators import LERG
 from .segmentors import LanguageGuidedSegmentor
 from .text_encoders import HFTextEncoder
 from .wrappers import MultiScaleStepDDP
@@ -10,5 +11,5 @@ from .wrappers import MultiScaleStepDDP
 __all__ = [
     'TimmConvNeXt', 'TextSegDataPreProcessor', 'stack_text_fields', 'GuideDecoderHead',
     'BinaryDiceLoss', 'lesion_probability', 'LanguageGuidedSegmentor', 'HFTextEncoder',
-    'TSDMContrastiveLoss', 'MultiLevelAlignment', 'LTEM', 'MultiScaleStepDDP'
+    'TSDMContrastiveLoss', 'MultiLevelAlignment', 'LTEM', 'MultiScaleStepDDP', 'LERG'
 ]

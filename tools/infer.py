@@ -7,9 +7,14 @@
 
 Writes ``DIR/masks/NAME.png`` (lesion 255, background 0) and
 ``DIR/overlays/NAME.png`` (prediction tinted red). An image without a caption is
-segmented text-free (empty caption), and the tool says so.
+segmented text-free (empty caption), and the tool says so; with a model that writes
+its own report (SGSeg's ``SelfGuidedSegmentor``) such an image is segmented with the
+generated report instead (``--text-source`` chooses otherwise), the report is written
+beside its mask (``DIR/masks/NAME.txt``), and ``DIR/texts.csv`` lists, for every
+image, the text the model read and where it came from.
 """
 import argparse
+import csv
 import os
 import os.path as osp
 import sys
@@ -23,6 +28,7 @@ import vlseg  # noqa: F401
 from vlseg.apis import inference_model, init_model
 from vlseg.datasets.layout_utils import IMG_EXTENSIONS, read_caption_table, strip_mask_prefix
 from vlseg.datasets.transforms import LoadMedicalImageFromFile
+from vlseg.models.segmentors.self_guided_segmentor import TEXT_SOURCES, SelfGuidedSegmentor
 from vlseg.visualization import overlay_mask
 
 
@@ -49,6 +55,14 @@ def caption_lookup(path):
     return table
 
 
+def text_origin(model, caption) -> str:
+    """Where the text the model read came from: 'caption', 'generated' or 'none'."""
+    source = model.text_source if isinstance(model, SelfGuidedSegmentor) else 'caption'
+    if source == 'generated' or (source == 'caption_or_generated' and not caption):
+        return 'generated'
+    return 'caption' if caption and source != 'none' else 'none'
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Segment images with a vlseg model')
     parser.add_argument('config')
@@ -59,6 +73,10 @@ def parse_args(argv=None):
     group.add_argument('--caption', help='one caption for every image')
     group.add_argument('--captions', help='caption table (.csv or .xlsx) with columns '
                        'Image,Description; Image may name the image or its mask_ file')
+    parser.add_argument('--text-source', choices=TEXT_SOURCES,
+                        help='self-guided models (SGSeg) only: the text the model reads; '
+                        'default caption_or_generated (the caption where given, else the '
+                        'generated report)')
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--batch-size', type=int, default=4)
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
@@ -73,24 +91,45 @@ def main(argv=None) -> int:
         captions = [table.get(osp.basename(path).lower()) for path in paths]
     else:
         captions = [args.caption] * len(paths)
+    model = init_model(args.config, args.checkpoint, args.device, args.cfg_options)
+    self_guided = isinstance(model, SelfGuidedSegmentor)
+    if self_guided:
+        model.test_cfg['text_source'] = args.text_source or 'caption_or_generated'
+    elif args.text_source:
+        raise SystemExit(f'--text-source needs a self-guided model (SelfGuidedSegmentor); '
+                         f'{args.config} builds a {type(model).__name__}')
     text_free = [osp.basename(p) for p, c in zip(paths, captions) if not c]
     if text_free:
+        how = ('with the generated report' if self_guided and model.text_source != 'none'
+               else 'text-free')
         print(f'{len(text_free)} of {len(paths)} images have no caption and are segmented '
-              f'text-free: {", ".join(text_free[:5])}{" ..." if len(text_free) > 5 else ""}')
-    model = init_model(args.config, args.checkpoint, args.device, args.cfg_options)
+              f'{how}: {", ".join(text_free[:5])}{" ..." if len(text_free) > 5 else ""}')
     mask_dir = osp.join(args.out_dir, 'masks')
     overlay_dir = osp.join(args.out_dir, 'overlays')
     os.makedirs(mask_dir, exist_ok=True)
     os.makedirs(overlay_dir, exist_ok=True)
     samples = inference_model(model, paths, captions, batch_size=args.batch_size)
     load_image = LoadMedicalImageFromFile()
-    for path, sample in zip(paths, samples):
+    texts = []
+    for path, caption, sample in zip(paths, captions, samples):
         mask = sample.pred_sem_seg.data[0].cpu().numpy().astype('uint8')
-        name = osp.splitext(osp.basename(path))[0] + '.png'
-        cv2.imwrite(osp.join(mask_dir, name), mask * 255)
+        stem = osp.splitext(osp.basename(path))[0]
+        cv2.imwrite(osp.join(mask_dir, stem + '.png'), mask * 255)
         image = load_image(dict(img_path=path))['img']
-        cv2.imwrite(osp.join(overlay_dir, name), overlay_mask(image, mask))
-    print(f'wrote {len(paths)} masks to {mask_dir} and overlays to {overlay_dir}')
+        cv2.imwrite(osp.join(overlay_dir, stem + '.png'), overlay_mask(image, mask))
+        text = sample.metainfo.get('text', '')
+        report = sample.metainfo.get('report')
+        if report is not None:
+            with open(osp.join(mask_dir, stem + '.txt'), 'w') as file:
+                file.write(report + '\n')
+        texts.append((osp.basename(path), text, text_origin(model, caption)))
+    with open(osp.join(args.out_dir, 'texts.csv'), 'w', newline='') as file:
+        writer = csv.writer(file)
+        writer.writerow(['Image', 'Text', 'Source'])
+        writer.writerows(texts)
+    print(f'wrote {len(paths)} masks to {mask_dir} and overlays to {overlay_dir}'
+          + (' (generated reports beside the masks)' if self_guided else '')
+          + f'; the text of each image: {osp.join(args.out_dir, "texts.csv")}')
     return 0
 
 

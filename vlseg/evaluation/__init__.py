@@ -11,13 +11,14 @@ from .functional import (
     scores_from_counts,
     threshold_curves,
 )
-from .metrics import InfNetMetric, LesionMetric
+from .metrics import InfNetMetric, LesionMetric, LocationReportMetric
 
 __all__ = [
     'EPS',
     'SCORE_NAMES',
     'InfNetMetric',
     'LesionMetric',
+    'LocationReportMetric',
     'confusion_counts',
     'e_measure',
     'e_measure_from_counts',

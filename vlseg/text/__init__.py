@@ -9,6 +9,7 @@ from .caption import (
     parse_caption,
     render_caption,
 )
+from .report import location_report, location_reports
 
 __all__ = [
     'LESION_VECTOR_DIM',
@@ -17,6 +18,8 @@ __all__ = [
     'CaptionParseError',
     'LesionCaption',
     'lesion_vector_of',
+    'location_report',
+    'location_reports',
     'parse_caption',
     'render_caption',
 ]

@@ -1,4 +1,5 @@
 from .language_guided_segmentor import LanguageGuidedSegmentor
 from .multi_scale_step_encoder_decoder import MultiScaleStepEncoderDecoder
+from .self_guided_segmentor import SelfGuidedSegmentor
 
-__all__ = ['LanguageGuidedSegmentor', 'MultiScaleStepEncoderDecoder']
+__all__ = ['LanguageGuidedSegmentor', 'MultiScaleStepEncoderDecoder', 'SelfGuidedSegmentor']

@@ -1,0 +1,41 @@
+"""tools/infer.py with a self-guided (SGSeg) model: no caption -> the generated report."""
+import csv
+
+import cv2
+import numpy as np
+import torch
+from tool_runner import run_tool
+
+import vlseg  # noqa: F401
+from vlseg.apis import init_model
+from vlseg.text import parse_caption
+
+CONFIG = 'configs/sgseg/sgseg_convnext-t_minilm_lerg-cpu_qata_cov19_224x224.py'
+CAPTION = 'unilateral pulmonary infection, one infected area, lower left lung.'
+
+
+def test_infer_writes_the_generated_report_beside_each_mask(tmp_path, repo_root):
+    torch.manual_seed(0)
+    model = init_model(str(repo_root / CONFIG))
+    checkpoint = tmp_path / 'sgseg.pth'
+    torch.save({'state_dict': model.state_dict()}, checkpoint)
+    images = tmp_path / 'images'
+    images.mkdir()
+    for name in ('a', 'b'):
+        cv2.imwrite(str(images / f'{name}.png'), np.random.default_rng(0).integers(
+            0, 255, (64, 64), dtype=np.uint8))
+    captions = tmp_path / 'captions.csv'
+    captions.write_text(f'Image,Description\na.png,"{CAPTION}"\n')
+    out = tmp_path / 'out'
+    done = run_tool('tools/infer.py', CONFIG, str(checkpoint), str(images), '--out-dir',
+                    str(out), '--captions', str(captions))
+    assert '1 of 2 images have no caption and are segmented with the generated report' \
+        in done.stdout
+    rows = {row['Image']: row for row in csv.DictReader(open(out / 'texts.csv'))}
+    assert rows['a.png']['Source'] == 'caption' and rows['a.png']['Text'] == CAPTION
+    assert rows['b.png']['Source'] == 'generated'
+    report = (out / 'masks' / 'b.txt').read_text().strip()
+    assert rows['b.png']['Text'] == report
+    assert sum(parse_caption(report).location_labels()) >= 1  # a report the parser reads
+    assert (out / 'masks' / 'a.txt').exists()  # the report is written for every image
+    assert cv2.imread(str(out / 'masks' / 'b.png')).shape[:2] == (64, 64)

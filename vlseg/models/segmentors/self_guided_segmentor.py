@@ -1,0 +1,164 @@
+"""SGSeg's self-guided segmentor: trains with the caption, infers with its own report.
+
+Ye et al., "Enabling Text-free Inference in Language-guided Segmentation of Chest
+X-rays via Self-guidance", MICCAI 2024 (SGSeg; code ``ShuchangYe-bib/SGSeg``). A
+language-guided segmentor (the Ariadne's Thread stack in the paper) is trained with
+the ground-truth caption while a localization-enhanced report generator (LERG)
+learns, from the same image, the six lung zones the caption names (BCE against
+location pseudo-labels). At test time the caption is replaced by the report that the
+generator writes (:func:`vlseg.text.location_report`): the user needs no text.
+
+This class is :class:`LanguageGuidedSegmentor` plus a ``report_generator``, so any
+language-guided model of vlseg (Ariadne, TMCA, C2FVL through its lesion vector, LViT)
+becomes text-free by config alone. Training loss: the segmentor's losses (decode head,
+auxiliary heads, alignment) with the ground-truth caption, plus the generator's
+``loss_lerg`` (SGSeg: Dice-CE + BCE, 1:1). The location targets are the samples'
+``gt_location_labels`` (``CaptionToLocationLabels`` in the training pipeline).
+
+Which text the test-time forward reads is ``test_cfg['text_source']``, so the paper's
+Table 2 rows are test runs of one checkpoint:
+
+- ``'generated'`` (default, the paper's text-free inference): the generated report;
+- ``'caption'``: the sample's caption (the ground truth in a test split);
+- ``'none'``: the empty caption (the segmentor's text-free path);
+- ``'caption_or_generated'``: the caption where a sample has one, else the report
+  (``tools/infer.py``).
+
+Each predicted sample carries, in its metainfo, ``text`` (the text the segmentor
+read), ``caption`` (the caption the sample came with), ``report`` (the generated
+report) and ``location_probs`` (the six probabilities), so metrics and tools can
+score the reports against the captions.
+
+Option (the authors' code, not in the paper): ``contrastive_warmup=dict(iters=N,
+alignment=...)`` trains only an image-text contrastive loss for the first ``N``
+training steps (the code: global cosine x 10, symmetric cross-entropy, i.e.
+``MultiLevelAlignment(levels=('pooled',), loss=dict(type='TSDMContrastiveLoss',
+target='identity', tau2=0.1))``), then the losses above. The step count is a buffer
+of the model, so a resumed run continues where it stopped.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import torch
+from mmseg.structures import SegDataSample
+from mmseg.utils import ConfigType, OptConfigType, SampleList
+from torch import Tensor
+
+from vlseg.registry import MODELS
+from vlseg.text import location_reports
+
+from .language_guided_segmentor import LanguageGuidedSegmentor
+
+TEXT_SOURCES = ('generated', 'caption', 'none', 'caption_or_generated')
+
+
+def check_text_source(test_cfg: Optional[dict]) -> str:
+    """``test_cfg['text_source']`` (default ``'generated'``), checked."""
+    source = (test_cfg or {}).get('text_source', 'generated')
+    if source not in TEXT_SOURCES:
+        raise ValueError(f'SelfGuidedSegmentor: test_cfg.text_source must be one of '
+                         f'{TEXT_SOURCES}, got {source!r}')
+    return source
+
+
+@MODELS.register_module()
+class SelfGuidedSegmentor(LanguageGuidedSegmentor):
+    """A language-guided segmentor that writes its own report at inference (SGSeg).
+
+    Args:
+        report_generator: config of the location predictor (``LERG``): called on the
+            preprocessed images, it returns ``(B, 6)`` zone logits and has
+            ``loss(logits, labels)`` and ``predict(inputs)`` (probabilities).
+        report: how probabilities become a report (:func:`vlseg.text.location_report`):
+            ``threshold`` (0.5), ``style`` (``'sgseg'``: the wording of SGSeg's QaTa
+            release; ``'lvit'`` for LViT's) and ``min_zones`` (1).
+        contrastive_warmup: ``None`` (the paper) or ``dict(iters=N, alignment=cfg)``,
+            the authors' code's contrastive warm-up (see the module docstring).
+        kwargs: as :class:`LanguageGuidedSegmentor`; ``test_cfg['text_source']`` picks
+            the test-time text (default ``'generated'``).
+    """
+
+    def __init__(self, report_generator: ConfigType, report: Optional[dict] = None,
+                 contrastive_warmup: OptConfigType = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.report_generator = MODELS.build(report_generator)
+        self.report_cfg = dict(threshold=0.5, style='sgseg', min_zones=1)
+        unknown = sorted(set(report or {}) - set(self.report_cfg))
+        if unknown:
+            raise ValueError(f'SelfGuidedSegmentor: unknown report options {unknown}; '
+                             f'known: {sorted(self.report_cfg)}')
+        self.report_cfg.update(report or {})
+        check_text_source(self.test_cfg)
+        self.warmup_iters = 0
+        self.warmup_alignment = None
+        if contrastive_warmup is not None:
+            contrastive_warmup = dict(contrastive_warmup)
+            self.warmup_iters = int(contrastive_warmup.pop('iters'))
+            self.warmup_alignment = MODELS.build(contrastive_warmup.pop('alignment'))
+            if contrastive_warmup:
+                raise ValueError('SelfGuidedSegmentor: contrastive_warmup takes iters and '
+                                 f'alignment, got also {sorted(contrastive_warmup)}')
+        self.register_buffer('train_steps', torch.zeros((), dtype=torch.long))
+
+    @property
+    def text_source(self) -> str:
+        """The test-time text: ``test_cfg['text_source']`` (default ``'generated'``)."""
+        return check_text_source(self.test_cfg)
+
+    def generate_reports(self, inputs: Tensor) -> tuple[list[str], Tensor]:
+        """Reports and ``(B, 6)`` zone probabilities of a batch of preprocessed images."""
+        probabilities = self.report_generator.predict(inputs)
+        reports = location_reports(probabilities.detach().float().cpu().numpy(),
+                                   **self.report_cfg)
+        return reports, probabilities
+
+    def _location_targets(self, data_samples: SampleList) -> Tensor:
+        missing = [sample.metainfo.get('img_path', f'sample {index} of the batch')
+                   for index, sample in enumerate(data_samples)
+                   if 'gt_location_labels' not in sample]
+        if missing:
+            raise KeyError(f'SelfGuidedSegmentor: no location labels (gt_location_labels) '
+                           f'for {", ".join(map(str, missing))}: the report generator is '
+                           'trained on them; add CaptionToLocationLabels to the training '
+                           'pipeline, before PackTextSegInputs')
+        return torch.stack([sample.gt_location_labels.float() for sample in data_samples])
+
+    def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
+        step = int(self.train_steps)
+        self.train_steps += 1
+        if step < self.warmup_iters:
+            text = self.extract_text([sample.metainfo for sample in data_samples],
+                                     data_samples)
+            gt_masks = torch.stack([sample.gt_sem_seg.data for sample in data_samples])
+            return self.warmup_alignment(self.extract_feat(inputs, text), text,
+                                         gt_masks.squeeze(1))
+        losses = super().loss(inputs, data_samples)
+        targets = self._location_targets(data_samples).to(inputs.device)
+        lerg_losses = self.report_generator.loss(self.report_generator(inputs), targets)
+        clash = sorted(set(lerg_losses) & set(losses))
+        if clash:
+            raise KeyError(f'SelfGuidedSegmentor: report generator losses {clash} clash with '
+                           'the segmentor\'s')
+        losses.update(lerg_losses)
+        return losses
+
+    def _select_text(self, inputs: Tensor, data_samples: SampleList) -> None:
+        """Put the test-time text into each sample's ``text`` (keeping its ``caption``)."""
+        source = self.text_source
+        reports, probabilities = self.generate_reports(inputs)
+        for sample, report, probs in zip(data_samples, reports, probabilities):
+            caption = sample.metainfo.get('caption', sample.metainfo.get('text', '')) or ''
+            text = {'generated': report, 'caption': caption, 'none': '',
+                    'caption_or_generated': caption or report}[source]
+            sample.set_metainfo(dict(caption=caption, text=text, report=report,
+                                     location_probs=probs.tolist()))
+
+    def predict(self, inputs: Tensor, data_samples: Optional[SampleList] = None) -> SampleList:
+        if data_samples is None:
+            shape = tuple(inputs.shape[2:])
+            data_samples = [SegDataSample(metainfo=dict(
+                ori_shape=shape, img_shape=shape, pad_shape=shape, padding_size=[0, 0, 0, 0]))
+                for _ in range(inputs.shape[0])]
+        self._select_text(inputs, data_samples)
+        return super().predict(inputs, data_samples)

@@ -5,13 +5,9 @@
 # Beyond the SGSeg paper (which does this for the Ariadne stack only). Test the same checkpoint
 # three ways with --cfg-options model.test_cfg.text_source=generated|caption|none.
 _base_ = ['./lvit_unet-vit_minilm_qata_cov19_224x224.py', '../_base_/models/lerg.py']
-model = dict(
-    type='SelfGuidedSegmentor',
-    report_generator=_base_.lerg,
-    report=_base_.report,
-    test_cfg=dict(text_source='generated'))
+model = _base_.self_guided
 train_pipeline = _base_.train_pipeline
 train_pipeline.insert(-1, _base_.location_labels)
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-val_evaluator = [dict(type='LesionMetric'), dict(type='LocationReportMetric')]
+val_evaluator = _base_.report_evaluator
 test_evaluator = val_evaluator

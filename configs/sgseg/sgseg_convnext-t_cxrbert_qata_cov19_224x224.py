@@ -33,7 +33,7 @@ train_pipeline = [
     dict(type='PackTextSegInputs'),
 ]
 train_dataloader = dict(batch_size=32, dataset=dict(pipeline=train_pipeline))
-val_evaluator = [dict(type='LesionMetric'), dict(type='LocationReportMetric')]
+val_evaluator = _base_.report_evaluator
 test_evaluator = val_evaluator
 custom_hooks = [
     dict(type='FiniteLossHook'),

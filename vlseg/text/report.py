@@ -15,7 +15,10 @@ parses captions (C2FVL's lesion vector) sees exactly the predicted zones.
 Every QaTa caption names at least one zone (the dataset has no report for a lung
 without infection), so when no probability reaches the threshold the ``min_zones``
 most probable zones are reported (1 by default); ``min_zones=0`` reports nothing
-(``''``, the text-free caption) in that case instead.
+(``''``, the text-free caption) in that case instead. The authors' code (``SGSeg.gen``
+in ``utils/model.py``) writes ``"no infection."`` there, a sentence no QaTa caption
+has and the caption grammar does not read; its template is otherwise the one here
+(``style='sgseg'``).
 """
 from __future__ import annotations
 

@@ -10,8 +10,4 @@
 #       levels=('pooled',), in_channels={'pooled': 768}, text_channels=768,
 #       loss=dict(type='TSDMContrastiveLoss', target='identity', tau2=0.1)))
 _base_ = ['./ariadne_guidedecoder.py', './lerg.py']
-model = dict(
-    type='SelfGuidedSegmentor',
-    report_generator=_base_.lerg,
-    report=_base_.report,
-    test_cfg=dict(mode='whole', text_source='generated'))
+model = _base_.self_guided

@@ -39,3 +39,26 @@ def test_infer_writes_the_generated_report_beside_each_mask(tmp_path, repo_root)
     assert sum(parse_caption(report).location_labels()) >= 1  # a report the parser reads
     assert (out / 'masks' / 'a.txt').exists()  # the report is written for every image
     assert cv2.imread(str(out / 'masks' / 'b.png')).shape[:2] == (64, 64)
+
+
+def test_attach_report_generator_gives_another_model_the_reports(tmp_path, repo_root):
+    """A TMCA model trained with captions reads an SGSeg model's reports (one checkpoint)."""
+    self_guided = init_model(str(repo_root / 'configs/tmca/'
+                                 'tmca_convnext-t_minilm_self-guided_qata_cov19_224x224.py'))
+    plain = {k: v for k, v in self_guided.state_dict().items()
+             if not k.startswith('report_generator.')}
+    torch.manual_seed(1)
+    sgseg = init_model(str(repo_root / 'configs/sgseg/sgseg_convnext-t_minilm_qata_cov19_'
+                                       '224x224.py'))
+    torch.save({'state_dict': plain}, tmp_path / 'tmca.pth')
+    torch.save({'state_dict': sgseg.state_dict()}, tmp_path / 'sgseg.pth')
+    run_tool('tools/misc/attach_report_generator.py', str(tmp_path / 'tmca.pth'),
+             str(tmp_path / 'sgseg.pth'), str(tmp_path / 'out.pth'))
+    merged = torch.load(tmp_path / 'out.pth', weights_only=True)['state_dict']
+    self_guided.load_state_dict(merged, strict=True)  # every key, nothing more
+    for key, value in sgseg.state_dict().items():
+        if key.startswith('report_generator.'):
+            torch.testing.assert_close(merged[key], value)
+    not_self_guided = run_tool('tools/misc/attach_report_generator.py', str(tmp_path / 'tmca.pth'),
+                               str(tmp_path / 'tmca.pth'), str(tmp_path / 'x.pth'), check=False)
+    assert not_self_guided.returncode != 0 and 'not a self-guided' in not_self_guided.stderr

@@ -33,8 +33,12 @@ Option (the authors' code, not in the paper): ``contrastive_warmup=dict(iters=N,
 alignment=...)`` trains only an image-text contrastive loss for the first ``N``
 training steps (the code: global cosine x 10, symmetric cross-entropy, i.e.
 ``MultiLevelAlignment(levels=('pooled',), loss=dict(type='TSDMContrastiveLoss',
-target='identity', tau2=0.1))``), then the losses above. The step count is a buffer
-of the model, so a resumed run continues where it stopped.
+target='identity', tau2=0.1))``; the code's ``ContrastiveLoss`` compares the stride-32
+map and the last text layer, both mean-pooled, without a projection), then the losses
+above. The step count is then a buffer of the model, so a resumed run continues where
+it stopped; without the warm-up the state dict is the language-guided model's plus
+``report_generator.*``, so a checkpoint of the plain model loads with LERG's weights
+added (``tools/misc/attach_report_generator.py``).
 """
 from __future__ import annotations
 
@@ -99,7 +103,8 @@ class SelfGuidedSegmentor(LanguageGuidedSegmentor):
             if contrastive_warmup:
                 raise ValueError('SelfGuidedSegmentor: contrastive_warmup takes iters and '
                                  f'alignment, got also {sorted(contrastive_warmup)}')
-        self.register_buffer('train_steps', torch.zeros((), dtype=torch.long))
+            # Counted in the state dict, so a resumed run continues the warm-up.
+            self.register_buffer('train_steps', torch.zeros((), dtype=torch.long))
 
     @property
     def text_source(self) -> str:
@@ -125,14 +130,14 @@ class SelfGuidedSegmentor(LanguageGuidedSegmentor):
         return torch.stack([sample.gt_location_labels.float() for sample in data_samples])
 
     def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
-        step = int(self.train_steps)
-        self.train_steps += 1
-        if step < self.warmup_iters:
-            text = self.extract_text([sample.metainfo for sample in data_samples],
-                                     data_samples)
-            gt_masks = torch.stack([sample.gt_sem_seg.data for sample in data_samples])
-            return self.warmup_alignment(self.extract_feat(inputs, text), text,
-                                         gt_masks.squeeze(1))
+        if self.warmup_alignment is not None:
+            self.train_steps += 1
+            if int(self.train_steps) <= self.warmup_iters:
+                text = self.extract_text([sample.metainfo for sample in data_samples],
+                                         data_samples)
+                gt_masks = torch.stack([sample.gt_sem_seg.data for sample in data_samples])
+                return self.warmup_alignment(self.extract_feat(inputs, text), text,
+                                             gt_masks.squeeze(1))
         losses = super().loss(inputs, data_samples)
         targets = self._location_targets(data_samples).to(inputs.device)
         lerg_losses = self.report_generator.loss(self.report_generator(inputs), targets)

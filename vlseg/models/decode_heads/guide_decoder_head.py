@@ -337,7 +337,7 @@ class GuideDecoderHead(BinaryAccuracyMixin, BaseDecodeHead):
         text_key: key of the token features in the text dict.
         ltem: ``None`` (Ariadne's Thread) or the arguments of TMCA's LTEM after
             each stage but the last, e.g. ``dict(embed_dim=256, tau=0.1,
-            mode='residual')``; ``type`` defaults to ``'LTEM'``, ``image_channels``
+            mode='plain')``; ``type`` defaults to ``'LTEM'``, ``image_channels``
             and ``text_channels`` are filled in by the head, and two keys are the
             head's: ``source`` (``'stage_input'``, default, or ``'backbone'``: which
             deep map gives the weights) and ``text_key`` (``'pooled'``).

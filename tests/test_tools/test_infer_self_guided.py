@@ -50,7 +50,10 @@ def test_attach_report_generator_gives_another_model_the_reports(tmp_path, repo_
     torch.manual_seed(1)
     sgseg = init_model(str(repo_root / 'configs/sgseg/sgseg_convnext-t_minilm_qata_cov19_'
                                        '224x224.py'))
-    torch.save({'state_dict': plain}, tmp_path / 'tmca.pth')
+    # As the Runner saves it: the message hub's history buffers beside the weights.
+    from mmengine.logging import HistoryBuffer
+    torch.save({'state_dict': plain, 'message_hub': {'log_scalars': {'loss': HistoryBuffer()}}},
+               tmp_path / 'tmca.pth')
     torch.save({'state_dict': sgseg.state_dict()}, tmp_path / 'sgseg.pth')
     run_tool('tools/misc/attach_report_generator.py', str(tmp_path / 'tmca.pth'),
              str(tmp_path / 'sgseg.pth'), str(tmp_path / 'out.pth'))

@@ -11,9 +11,14 @@ self-guided config (``configs/tmca/*self-guided*.py``), whose test reads the rep
 model checkpoint's own report generator, if it has one, is replaced (said so).
 """
 import argparse
+import os.path as osp
 import sys
 
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+
 import torch
+
+import vlseg  # noqa: F401  (allow-lists mmengine's checkpoint objects for weights-only loads)
 
 PREFIX = 'report_generator.'
 

@@ -21,8 +21,9 @@ CONFIGS = sorted(
     if '_base_' not in path)
 DATASET_BASES = sorted(
     path for path in glob.glob(osp.join(REPO_ROOT, 'configs', '_base_', 'datasets', '*.py'))
-    # The common base has no dataset type; the synthetic dataset lives in a cache folder.
-    if not path.endswith(('lesion_2d_224.py', 'synthetic_cxr.py')))
+    # The common base and LanGuideMedSeg's training pipeline have no dataset type; the
+    # synthetic dataset lives in a cache folder.
+    if not path.endswith(('lesion_2d_224.py', 'languide_augmentation.py', 'synthetic_cxr.py')))
 
 
 def use_tiny_text_encoder(cfg, tiny_bert: str) -> None:

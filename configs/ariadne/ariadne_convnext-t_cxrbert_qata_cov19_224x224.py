@@ -10,17 +10,10 @@
 # Paper (TMCA Table 1): Dice 89.78, Jaccard 81.45.
 _base_ = [
     '../_base_/models/ariadne_guidedecoder.py', '../_base_/datasets/qata_cov19.py',
-    '../_base_/default_runtime.py', '../_base_/schedules/schedule_adamw_cosine_18k.py'
+    '../_base_/default_runtime.py', '../_base_/schedules/schedule_adamw_cosine_18k.py',
+    '../_base_/datasets/languide_augmentation.py'
 ]
-# LanGuideMedSeg utils/dataset.py: RandZoomd(min_zoom=0.95, max_zoom=1.2, prob=0.1), then
-# Resized to 224 (vlseg/datasets/transforms/zoom.py has MONAI's semantics). The caption is kept.
-train_pipeline = [
-    dict(type='LoadMedicalImageFromFile'),
-    dict(type='LoadBinaryMask'),
-    dict(type='RandomZoom', min_zoom=0.95, max_zoom=1.2, prob=0.1),
-    dict(type='Resize', scale=(224, 224), keep_ratio=False),
-    dict(type='PackTextSegInputs'),
-]
+train_pipeline = _base_.languide_train_pipeline
 train_dataloader = dict(batch_size=32, dataset=dict(pipeline=train_pipeline))
 custom_hooks = [
     dict(type='FiniteLossHook'),

@@ -22,16 +22,11 @@
 # Text: SGSeg's release layout and its refined captions, the text SGSeg trained on.
 _base_ = [
     '../_base_/models/sgseg.py', '../_base_/datasets/qata_cov19.py',
-    '../_base_/default_runtime.py', '../_base_/schedules/schedule_adamw_cosine_18k.py'
+    '../_base_/default_runtime.py', '../_base_/schedules/schedule_adamw_cosine_18k.py',
+    '../_base_/datasets/languide_augmentation.py'
 ]
-train_pipeline = [
-    dict(type='LoadMedicalImageFromFile'),
-    dict(type='LoadBinaryMask'),
-    dict(type='RandomZoom', min_zoom=0.95, max_zoom=1.2, prob=0.1),
-    dict(type='Resize', scale=(224, 224), keep_ratio=False),
-    _base_.location_labels,
-    dict(type='PackTextSegInputs'),
-]
+train_pipeline = _base_.languide_train_pipeline
+train_pipeline.insert(-1, _base_.location_labels)
 train_dataloader = dict(batch_size=32, dataset=dict(pipeline=train_pipeline))
 val_evaluator = _base_.report_evaluator
 test_evaluator = val_evaluator

@@ -7,16 +7,10 @@
 # AdamW 3e-4, cosine to 1e-6, batch 32, 100 epochs, random zoom p = 0.1, early stopping.
 _base_ = [
     '../_base_/models/tmca.py', '../_base_/datasets/bkai_polyp.py',
-    '../_base_/default_runtime.py', '../_base_/schedules/schedule_adamw_cosine_18k.py'
+    '../_base_/default_runtime.py', '../_base_/schedules/schedule_adamw_cosine_18k.py',
+    '../_base_/datasets/languide_augmentation.py'
 ]
-# Random zoom 0.95-1.2 with p = 0.1, Ariadne's (see the QaTa config).
-train_pipeline = [
-    dict(type='LoadMedicalImageFromFile'),
-    dict(type='LoadBinaryMask'),
-    dict(type='RandomZoom', min_zoom=0.95, max_zoom=1.2, prob=0.1),
-    dict(type='Resize', scale=(224, 224), keep_ratio=False),
-    dict(type='PackTextSegInputs'),
-]
+train_pipeline = _base_.languide_train_pipeline
 train_dataloader = dict(batch_size=32, dataset=dict(pipeline=train_pipeline))
 # medvlsm's split has about 800 training images: 25 iterations an epoch at batch 32.
 train_cfg = dict(max_iters=2500, val_interval=25)

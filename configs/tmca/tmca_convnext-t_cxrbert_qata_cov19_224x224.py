@@ -14,19 +14,12 @@
 # validations (~epochs) without improvement.
 _base_ = [
     '../_base_/models/tmca.py', '../_base_/datasets/qata_cov19.py',
-    '../_base_/default_runtime.py', '../_base_/schedules/schedule_adamw_cosine_18k.py'
+    '../_base_/default_runtime.py', '../_base_/schedules/schedule_adamw_cosine_18k.py',
+    '../_base_/datasets/languide_augmentation.py'
 ]
-# Random zoom with p = 0.1, the paper's augmentation. TMCA builds on Ariadne's Thread and
-# publishes no range, so this is Ariadne's: MONAI RandZoomd(min_zoom=0.95, max_zoom=1.2,
-# prob=0.1) on the image before resizing (LanGuideMedSeg utils/dataset.py), zoom-out padded
-# by the border (vlseg/datasets/transforms/zoom.py). The caption is kept.
-train_pipeline = [
-    dict(type='LoadMedicalImageFromFile'),
-    dict(type='LoadBinaryMask'),
-    dict(type='RandomZoom', min_zoom=0.95, max_zoom=1.2, prob=0.1),
-    dict(type='Resize', scale=(224, 224), keep_ratio=False),
-    dict(type='PackTextSegInputs'),
-]
+# Random zoom with p = 0.1, the paper's augmentation: TMCA builds on Ariadne's Thread and
+# publishes no range, so this is Ariadne's (0.95-1.2, ../_base_/datasets/languide_augmentation.py).
+train_pipeline = _base_.languide_train_pipeline
 train_dataloader = dict(batch_size=32, dataset=dict(pipeline=train_pipeline))
 custom_hooks = [
     dict(type='FiniteLossHook'),

@@ -108,6 +108,10 @@ if str(REPO_ROOT) not in sys.path:
     # Lets `python tools/dataset_converters/location_pseudo_labels.py` run without install.
     sys.path.insert(0, str(REPO_ROOT))
 
+from vlseg.datasets.layout_utils import (  # noqa: E402
+    AnnotationFileError,
+    read_annotation_records,
+)
 from vlseg.text.caption import TYPOS, ZONE_NAMES, CaptionParseError, parse_caption  # noqa: E402
 
 _LEVELS = ('upper', 'middle', 'lower')
@@ -147,51 +151,12 @@ def _caption_of(value) -> str | None:
 
 def read_records(path: str | Path, split: str | None = None) -> list[Record]:
     """Read the records of an annotation.json, .xlsx/.xls or .csv caption table."""
-    path = Path(path)
-    if not path.is_file():
-        raise AnnotationError(f'cannot read {path}: no such file')
-    suffix = path.suffix.lower()
-    records: list[Record] = []
-    if suffix == '.json':
-        try:
-            data = json.loads(path.read_text(encoding='utf-8'))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise AnnotationError(f'cannot read {path}: {e}') from e
-        if isinstance(data, list):
-            if split is not None:
-                raise AnnotationError(f'{path} has no splits; --split {split} does not apply')
-            groups = [('', data)]
-        elif isinstance(data, dict):
-            if split is not None and split not in data:
-                raise AnnotationError(
-                    f'{path} has no split {split!r} (splits: {", ".join(map(str, data))})')
-            groups = [(split, data[split])] if split is not None else list(data.items())
-        else:
-            raise AnnotationError(f'{path} is not an annotation file: expected an object of '
-                                  'splits or a list of records')
-        for split_name, group in groups:
-            if not isinstance(group, list):
-                raise AnnotationError(
-                    f'{path} is not an annotation file: split {split_name!r} is not a list')
-            for i, rec in enumerate(group):
-                if not isinstance(rec, dict):
-                    raise AnnotationError(f'{path}: record {i} of split {split_name!r} is not '
-                                          'an object')
-                name = str(rec.get('image_path', rec.get('image', f'#{i}')))
-                records.append(Record(str(split_name), name, _caption_of(rec.get('caption')),
-                                      _as_labels(rec.get('pseudo_label'))))
-    elif suffix in ('.xlsx', '.xls', '.csv'):
-        if split is not None:
-            raise AnnotationError(f'--split applies to annotation.json only, not to {path}')
-        from vlseg.datasets.layout_utils import read_caption_table
-        try:
-            rows = read_caption_table(str(path))
-        except Exception as e:  # any reader failure means unreadable
-            raise AnnotationError(f'cannot read {path}: {e}') from e
-        records = [Record('', name, _caption_of(text)) for name, text in rows]
-    else:
-        raise AnnotationError(
-            f'unknown annotation file {path}: expected .json, .xlsx, .xls or .csv')
+    try:
+        rows = read_annotation_records(str(path), split, require_caption_key=False)
+    except AnnotationFileError as e:
+        raise AnnotationError(str(e)) from e
+    records = [Record(split_name, name, _caption_of(caption), _as_labels(labels))
+               for split_name, name, caption, labels in rows]
     if not any(r.caption for r in records):
         raise AnnotationError(f'{path} has no caption (records: {len(records)})')
     return records

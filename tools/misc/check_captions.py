@@ -27,7 +27,6 @@ cannot be read or is of an unknown kind.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 from collections.abc import Sequence
@@ -39,78 +38,21 @@ if str(REPO_ROOT) not in sys.path:
     # Lets `python tools/misc/check_captions.py` run from a clone without install.
     sys.path.insert(0, str(REPO_ROOT))
 
-from vlseg.datasets.layout_utils import read_caption_table
+from vlseg.datasets.layout_utils import AnnotationFileError, read_annotation_records
 from vlseg.text.caption import CaptionParseError, parse_caption
-
-
-class AnnotationError(Exception):
-    """The annotation file cannot be read or is of an unknown kind."""
-
 
 # A record: (name, caption, pseudo_label or None).
 Record = tuple[str, object, object]
-
-
-def _json_records(path: Path, split: str | None) -> list[Record]:
-    try:
-        with open(path, encoding='utf-8') as f:
-            data = json.load(f)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise AnnotationError(f'cannot read {path}: {e}') from e
-    if isinstance(data, list):
-        if split is not None:
-            raise AnnotationError(f'{path} has no splits, --split {split} does not apply')
-        groups = [data]
-    elif isinstance(data, dict):
-        if split is not None:
-            if split not in data:
-                raise AnnotationError(
-                    f'{path} has no split {split!r} (splits: {", ".join(map(str, data))})')
-            groups = [data[split]]
-        else:
-            groups = list(data.values())
-    else:
-        raise AnnotationError(f'{path} is not an annotation file: expected an object of '
-                              'splits or a list of records')
-    records = []
-    for group in groups:
-        if not isinstance(group, list):
-            raise AnnotationError(f'{path} is not an annotation file: a split is not a list')
-        for i, rec in enumerate(group):
-            if not isinstance(rec, dict) or 'caption' not in rec:
-                raise AnnotationError(
-                    f'{path} is not an annotation file: record {i} has no caption')
-            name = rec.get('image_path', rec.get('image', f'#{i}'))
-            records.append((str(name), rec['caption'], rec.get('pseudo_label')))
-    return records
-
-
-def _table_records(path: Path, split: str | None) -> list[Record]:
-    if split is not None:
-        raise AnnotationError(f'--split applies to annotation.json only, not to {path}')
-    try:
-        rows = read_caption_table(str(path))
-    except Exception as e:  # any reader failure means unreadable
-        raise AnnotationError(f'cannot read {path}: {e}') from e
-    return [(name, caption, None) for name, caption in rows]
 
 
 def read_records(path: str | Path, split: str | None = None) -> list[Record]:
     """Read ``(name, caption, pseudo_label or None)`` records from ``path``.
 
     Raises:
-        AnnotationError: unreadable file or unknown kind.
+        AnnotationFileError: unreadable file or unknown kind.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise AnnotationError(f'cannot read {path}: no such file')
-    suffix = path.suffix.lower()
-    if suffix == '.json':
-        return _json_records(path, split)
-    if suffix in ('.xlsx', '.xls', '.csv'):
-        return _table_records(path, split)
-    raise AnnotationError(
-        f'unknown annotation file {path}: expected .json, .xlsx, .xls or .csv')
+    return [(name, caption, labels)
+            for _, name, caption, labels in read_annotation_records(str(path), split)]
 
 
 def _is_missing(caption: object) -> bool:
@@ -190,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return e.code if isinstance(e.code, int) else 2
     try:
         records = read_records(args.annotation, args.split)
-    except AnnotationError as e:
+    except AnnotationFileError as e:
         print(f'check_captions: error: {e}', file=sys.stderr)
         return 2
     result = check(records, args.annotation, strict=args.strict)

@@ -280,3 +280,74 @@ def entry_field(entry: Any, key: str, path: str, index: int) -> Any:
     if not isinstance(entry, dict) or key not in entry:
         raise KeyError(f'{path}: record {index} has no field "{key}": {entry!r:.200}')
     return entry[key]
+
+
+class AnnotationFileError(ValueError):
+    """An annotation file cannot be read, or is not of a kind vlseg reads."""
+
+
+def read_annotation_records(path: str, split: str | None = None,
+                            require_caption_key: bool = True
+                            ) -> list[tuple[str, str, Any, Any]]:
+    """``(split, image name, caption, pseudo_label)`` records of an annotation file.
+
+    Reads SGSeg's ``prompts/annotation.json`` (``{split: [{image_path, caption, ...,
+    pseudo_label}]}``, every split unless ``split``; a top-level list of records has
+    split ``''``) or a caption table (LViT's ``*_text.xlsx``, a ``.csv`` with ``Image``
+    and ``Description``: split ``''``, no pseudo_label). Captions and labels are
+    returned as stored (``None`` or NaN where missing), for the tools that check
+    them (``tools/misc/check_captions.py``, ``tools/dataset_converters/
+    location_pseudo_labels.py``).
+
+    Args:
+        path: the annotation file.
+        split: one split of an annotation.json.
+        require_caption_key: a json record without a ``caption`` key is an error
+            (otherwise its caption is ``None``).
+
+    Raises:
+        AnnotationFileError: naming the file (and the record) that cannot be read.
+    """
+    if not osp.isfile(path):
+        raise AnnotationFileError(f'cannot read {path}: no such file')
+    suffix = osp.splitext(path)[1].lower()
+    if suffix in ('.xlsx', '.xls', '.csv'):
+        if split is not None:
+            raise AnnotationFileError(f'--split applies to annotation.json only, not to {path}')
+        try:
+            rows = read_caption_table(path)
+        except Exception as e:  # any reader failure means unreadable
+            raise AnnotationFileError(f'cannot read {path}: {e}') from e
+        return [('', name, caption, None) for name, caption in rows]
+    if suffix != '.json':
+        raise AnnotationFileError(
+            f'unknown annotation file {path}: expected .json, .xlsx, .xls or .csv')
+    try:
+        with open(path, encoding='utf-8') as f:
+            data = json.load(f)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise AnnotationFileError(f'cannot read {path}: {e}') from e
+    if isinstance(data, list):
+        if split is not None:
+            raise AnnotationFileError(f'{path} has no splits, --split {split} does not apply')
+        groups = [('', data)]
+    elif isinstance(data, dict):
+        if split is not None and split not in data:
+            raise AnnotationFileError(
+                f'{path} has no split {split!r} (splits: {", ".join(map(str, data))})')
+        groups = [(split, data[split])] if split is not None else list(data.items())
+    else:
+        raise AnnotationFileError(f'{path} is not an annotation file: expected an object of '
+                                  'splits or a list of records')
+    records = []
+    for split_name, group in groups:
+        if not isinstance(group, list):
+            raise AnnotationFileError(
+                f'{path} is not an annotation file: split {split_name!r} is not a list')
+        for i, rec in enumerate(group):
+            if not isinstance(rec, dict) or (require_caption_key and 'caption' not in rec):
+                raise AnnotationFileError(f'{path} is not an annotation file: record {i} of '
+                                          f'split {split_name!r} has no caption')
+            name = str(rec.get('image_path', rec.get('image', f'#{i}')))
+            records.append((str(split_name), name, rec.get('caption'), rec.get('pseudo_label')))
+    return records

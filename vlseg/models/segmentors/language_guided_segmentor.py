@@ -35,6 +35,19 @@ from vlseg.text import CaptionParseError
 from ..data_preprocessors import stack_text_fields
 
 
+def gt_masks_of(data_samples: SampleList) -> Tensor:
+    """The batch's ``(B, H, W)`` ground truth, stacked from ``gt_sem_seg``."""
+    return torch.stack([sample.gt_sem_seg.data for sample in data_samples]).squeeze(1)
+
+
+def add_losses(losses: dict, extra: dict, source: str) -> None:
+    """Add ``extra`` to ``losses``; a key both hold is an error naming ``source``."""
+    clash = sorted(set(extra) & set(losses))
+    if clash:
+        raise KeyError(f'{source} losses {clash} clash with the segmentor\'s other losses')
+    losses.update(extra)
+
+
 @MODELS.register_module()
 class LanguageGuidedSegmentor(EncoderDecoder):
     """mmseg's ``EncoderDecoder`` with a text encoder.
@@ -123,13 +136,8 @@ class LanguageGuidedSegmentor(EncoderDecoder):
                 losses.update(add_prefix(head_losses, f'aux_{index}' if len(heads) > 1
                                          else 'aux'))
         if self.with_alignment:
-            gt_masks = torch.stack([sample.gt_sem_seg.data for sample in data_samples])
-            alignment_losses = self.alignment(features, text, gt_masks.squeeze(1))
-            clash = sorted(set(alignment_losses) & set(losses))
-            if clash:
-                raise KeyError(f'LanguageGuidedSegmentor: alignment losses {clash} clash with '
-                               'the decode head\'s')
-            losses.update(alignment_losses)
+            add_losses(losses, self.alignment(features, text, gt_masks_of(data_samples)),
+                       'alignment')
         return losses
 
     def _forward(self, inputs: Tensor, data_samples: Optional[SampleList] = None) -> Tensor:

@@ -52,7 +52,7 @@ from torch import Tensor
 from vlseg.registry import MODELS
 from vlseg.text import location_reports
 
-from .language_guided_segmentor import LanguageGuidedSegmentor
+from .language_guided_segmentor import LanguageGuidedSegmentor, add_losses, gt_masks_of
 
 TEXT_SOURCES = ('generated', 'caption', 'none', 'caption_or_generated')
 
@@ -135,17 +135,12 @@ class SelfGuidedSegmentor(LanguageGuidedSegmentor):
             if int(self.train_steps) <= self.warmup_iters:
                 text = self.extract_text([sample.metainfo for sample in data_samples],
                                          data_samples)
-                gt_masks = torch.stack([sample.gt_sem_seg.data for sample in data_samples])
                 return self.warmup_alignment(self.extract_feat(inputs, text), text,
-                                             gt_masks.squeeze(1))
+                                             gt_masks_of(data_samples))
         losses = super().loss(inputs, data_samples)
         targets = self._location_targets(data_samples).to(inputs.device)
-        lerg_losses = self.report_generator.loss(self.report_generator(inputs), targets)
-        clash = sorted(set(lerg_losses) & set(losses))
-        if clash:
-            raise KeyError(f'SelfGuidedSegmentor: report generator losses {clash} clash with '
-                           'the segmentor\'s')
-        losses.update(lerg_losses)
+        add_losses(losses, self.report_generator.loss(self.report_generator(inputs), targets),
+                   'report generator')
         return losses
 
     def _select_text(self, inputs: Tensor, data_samples: SampleList) -> None:

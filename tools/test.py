@@ -1,7 +1,10 @@
 """Test a checkpoint: ``python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--show-dir DIR]``.
 
 Arguments follow mmsegmentation's ``tools/test.py``; metrics are those of the
-config's ``test_evaluator``.
+config's ``test_evaluator``. Testing never builds the training data: the config's
+training loader, schedule, optimiser and training-only hooks (``EarlyStoppingHook``,
+which reads the training loop before the run) are dropped, so a folder that holds only
+a test split is enough.
 """
 import argparse
 import os
@@ -38,10 +41,18 @@ def parse_args(argv=None):
     return args
 
 
+#: Custom hooks that need the training loop (and so the training data) before the run.
+TRAINING_ONLY_HOOKS = ('EarlyStoppingHook',)
+
+
 def build_runner(args) -> Runner:
     register_all_modules()
     cfg = load_run_config(args.config, args.cfg_options, args.launcher, args.work_dir)
     cfg.load_from = args.checkpoint
+    for key in ('train_dataloader', 'train_cfg', 'optim_wrapper', 'param_scheduler'):
+        cfg[key] = None
+    cfg.custom_hooks = [hook for hook in cfg.get('custom_hooks') or []
+                        if hook['type'].split('.')[-1] not in TRAINING_ONLY_HOOKS]
     if args.show_dir:
         hook = cfg.default_hooks.visualization
         hook['draw'] = True

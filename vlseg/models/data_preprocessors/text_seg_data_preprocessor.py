@@ -8,20 +8,30 @@ from mmseg.models.data_preprocessor import SegDataPreProcessor
 
 from vlseg.registry import MODELS
 
+#: The pipeline transform that derives each text field from the caption.
+FIELD_TRANSFORMS = {
+    'text_token_ids': 'TokenizeCaption',
+    'text_attention_mask': 'TokenizeCaption',
+    'text_lesion_vector': 'CaptionToLesionVector',
+    'gt_location_labels': 'CaptionToLocationLabels',
+}
+
 
 def check_text_fields(data_samples: Sequence, keys: Sequence[str]) -> None:
-    """Raise, naming the image, for the first sample that lacks one of ``keys``.
+    """Raise, naming the images, for the samples that lack one of ``keys``.
 
     A missing field means the pipeline lacks the transform that derives it from
-    the caption (e.g. ``TokenizeCaption``).
+    the caption (named in the message, e.g. ``TokenizeCaption``).
     """
-    for sample in data_samples:
-        for key in keys:
-            if key not in sample:
-                raise KeyError(
-                    f'text field "{key}" is missing for image '
-                    f'{sample.metainfo.get("img_path", "<unknown>")}: add the transform that '
-                    'derives it from the caption to the pipeline, before PackTextSegInputs')
+    for key in keys:
+        missing = [str(sample.metainfo.get('img_path', f'sample {index} of the batch'))
+                   for index, sample in enumerate(data_samples) if key not in sample]
+        if missing:
+            transform = FIELD_TRANSFORMS.get(key, 'the transform that derives it from the '
+                                                  'caption')
+            raise KeyError(
+                f'text field "{key}" is missing for image {", ".join(missing)}: add '
+                f'{transform} to the pipeline, before PackTextSegInputs')
 
 
 def stack_text_fields(data_samples: Sequence, keys: Sequence[str]) -> dict[str, torch.Tensor]:

@@ -52,6 +52,7 @@ from torch import Tensor
 from vlseg.registry import MODELS
 from vlseg.text import location_reports
 
+from ..data_preprocessors import stack_text_fields
 from .language_guided_segmentor import LanguageGuidedSegmentor, add_losses, gt_masks_of
 
 TEXT_SOURCES = ('generated', 'caption', 'none', 'caption_or_generated')
@@ -118,17 +119,6 @@ class SelfGuidedSegmentor(LanguageGuidedSegmentor):
                                    **self.report_cfg)
         return reports, probabilities
 
-    def _location_targets(self, data_samples: SampleList) -> Tensor:
-        missing = [sample.metainfo.get('img_path', f'sample {index} of the batch')
-                   for index, sample in enumerate(data_samples)
-                   if 'gt_location_labels' not in sample]
-        if missing:
-            raise KeyError(f'SelfGuidedSegmentor: no location labels (gt_location_labels) '
-                           f'for {", ".join(map(str, missing))}: the report generator is '
-                           'trained on them; add CaptionToLocationLabels to the training '
-                           'pipeline, before PackTextSegInputs')
-        return torch.stack([sample.gt_location_labels.float() for sample in data_samples])
-
     def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
         if self.warmup_alignment is not None:
             self.train_steps += 1
@@ -137,8 +127,11 @@ class SelfGuidedSegmentor(LanguageGuidedSegmentor):
                                          data_samples)
                 return self.warmup_alignment(self.extract_feat(inputs, text), text,
                                              gt_masks_of(data_samples))
+        # The report generator learns the caption's zones (CaptionToLocationLabels);
+        # checked before the forward, so a pipeline without them fails at once.
+        targets = stack_text_fields(data_samples, ('gt_location_labels',))
+        targets = targets['gt_location_labels'].float().to(inputs.device)
         losses = super().loss(inputs, data_samples)
-        targets = self._location_targets(data_samples).to(inputs.device)
         add_losses(losses, self.report_generator.loss(self.report_generator(inputs), targets),
                    'report generator')
         return losses

@@ -1,15 +1,11 @@
 import torch
+from captioned_batch import captioned_batch
 from mmengine import ConfigDict
 from mmengine.optim import build_optim_wrapper
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 
 import vlseg  # noqa: F401
-from vlseg.datasets.transforms import (
-    LoadBinaryMask,
-    LoadMedicalImageFromFile,
-    PackTextSegInputs,
-    TokenizeCaption,
-)
+from vlseg.datasets.transforms import TokenizeCaption
 from vlseg.registry import MODELS
 from vlseg.utils import register_all_modules
 
@@ -53,25 +49,7 @@ def build(tiny_bert, head_type='_TextBiasHead'):
 
 
 def batch(tmp_path, captions, tokenize=True):
-    import cv2
-    import numpy as np
-    steps = [LoadMedicalImageFromFile(), LoadBinaryMask()]
-    if tokenize:
-        steps.append(TokenizeCaption(max_length=16))
-    steps.append(PackTextSegInputs())
-    inputs, samples = [], []
-    for index, caption in enumerate(captions):
-        cv2.imwrite(str(tmp_path / f'{index}.png'), np.full((32, 32), 40 * index, np.uint8))
-        mask = np.zeros((32, 32), np.uint8)
-        mask[4:12, 4:12] = 255
-        cv2.imwrite(str(tmp_path / f'm{index}.png'), mask)
-        results = dict(img_path=str(tmp_path / f'{index}.png'),
-                       seg_map_path=str(tmp_path / f'm{index}.png'), text=caption)
-        for step in steps:
-            results = step(results)
-        inputs.append(results['inputs'])
-        samples.append(results['data_samples'])
-    return dict(inputs=inputs, data_samples=samples)
+    return captioned_batch(tmp_path, captions, [TokenizeCaption(max_length=16)] if tokenize else [])
 
 
 def test_text_reaches_the_head_in_training_and_inference(tiny_bert, tmp_path):

@@ -1,19 +1,14 @@
 """SGSeg's self-guided segmentor: caption in training, its own report at test time."""
-import cv2
 import numpy as np
 import pytest
 import torch
+from captioned_batch import captioned_batch
 from mmengine import ConfigDict
 from mmengine.optim import build_optim_wrapper
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 
 import vlseg  # noqa: F401
-from vlseg.datasets.transforms import (
-    CaptionToLocationLabels,
-    LoadBinaryMask,
-    LoadMedicalImageFromFile,
-    PackTextSegInputs,
-)
+from vlseg.datasets.transforms import CaptionToLocationLabels
 from vlseg.evaluation import LocationReportMetric
 from vlseg.registry import MODELS
 from vlseg.text import location_report
@@ -79,23 +74,7 @@ def build(tiny_bert, report_generator=None, **kwargs):
 
 
 def batch(tmp_path, captions, labels=True):
-    steps = [LoadMedicalImageFromFile(), LoadBinaryMask()]
-    if labels:
-        steps.append(CaptionToLocationLabels())
-    steps.append(PackTextSegInputs())
-    inputs, samples = [], []
-    for index, caption in enumerate(captions):
-        cv2.imwrite(str(tmp_path / f'{index}.png'), np.full((32, 32), 40 * index + 20, np.uint8))
-        mask = np.zeros((32, 32), np.uint8)
-        mask[4:12, 4:12] = 255
-        cv2.imwrite(str(tmp_path / f'm{index}.png'), mask)
-        results = dict(img_path=str(tmp_path / f'{index}.png'),
-                       seg_map_path=str(tmp_path / f'm{index}.png'), text=caption)
-        for step in steps:
-            results = step(results)
-        inputs.append(results['inputs'])
-        samples.append(results['data_samples'])
-    return dict(inputs=inputs, data_samples=samples)
+    return captioned_batch(tmp_path, captions, [CaptionToLocationLabels()] if labels else [])
 
 
 def test_test_time_text_is_chosen_by_test_cfg(tiny_bert, tmp_path):

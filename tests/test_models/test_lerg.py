@@ -122,6 +122,23 @@ def test_invalid_configs():
         LERG(**{**TINY, 'hidden_dim': 30})
 
 
+def test_in_channels_option_reads_given_feature_maps():
+    """Without a backbone LERG is the same head on the feature maps it is given."""
+    with_backbone = tiny().eval()
+    on_features = LERG(**{**TINY, 'backbone': None, 'in_channels': (128, 256, 512)}).eval()
+    assert on_features.backbone is None
+    on_features.load_state_dict({k: v for k, v in with_backbone.state_dict().items()
+                                 if not k.startswith('backbone.')})
+    x = images()
+    with torch.no_grad():
+        feats = list(with_backbone.backbone(x))
+        torch.testing.assert_close(on_features(feats), with_backbone(x))
+    with pytest.raises(ValueError, match='channels'):
+        on_features([f[:, :8] for f in feats])
+    with pytest.raises(ValueError, match='not both'):
+        LERG(**{**TINY, 'in_channels': (128, 256, 512)})
+
+
 def test_sincos_positions_follow_row_major_order():
     dim, height, width = 8, 2, 3
     pos = sincos_position_2d(height, width, dim)

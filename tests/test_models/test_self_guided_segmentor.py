@@ -102,6 +102,49 @@ def test_test_time_text_is_chosen_by_test_cfg(tiny_bert, tmp_path):
         build(tiny_bert, test_cfg=dict(mode='whole', text_source='oracle'))
 
 
+def test_caption_zones_source_writes_the_captions_zones_as_a_report(tiny_bert, tmp_path):
+    """The bound of generated text: the report of a generator that gets every zone right."""
+    model = build(tiny_bert, test_cfg=dict(mode='whole', text_source='caption_zones')).eval()
+    # LViT's wording, counting lungs: its zones in SGSeg's wording, counting zones.
+    lvit = 'Bilateral pulmonary infection, two infected areas, all left lung and lower right lung.'
+    sample = model.test_step(batch(tmp_path, [lvit], labels=False))[0]
+    assert sample.metainfo['text'] == ('bilateral pulmonary infection, four infected areas, '
+                                       'upper middle lower left lung and lower right lung.')
+    assert sample.metainfo['report'] == REPORT  # the generator's own report is kept too
+    with pytest.raises(ValueError, match=r"0\.png.*caption_zones"):
+        model.test_step(batch(tmp_path, [''], labels=False))
+
+
+def test_report_levels_feed_the_segmentors_backbone_to_the_generator(tiny_bert, tmp_path):
+    """Option: LERG without a backbone reads the segmentor's levels; the backbone runs once."""
+    # The tiny UNet gives [16 channels at stride 2, 8 channels at stride 1]: finest first.
+    lerg = dict(type='LERG', in_channels=(8, 16), hidden_dim=16, num_queries=4,
+                num_decoder_layers=1, num_heads=2, ffn_dim=16, fusion_blocks=1)
+    model = build(tiny_bert, report_generator=lerg, report_levels=(1, 0))
+    calls = []
+    model.backbone.register_forward_hook(lambda module, args, out: calls.append(1))
+    data = model.data_preprocessor(batch(tmp_path, [CAPTION, REPORT]), True)
+    losses = model.loss(data['inputs'], data['data_samples'])
+    assert len(calls) == 1 and {'decode.loss_dice', 'loss_lerg'} <= set(losses)
+    # The zone loss trains the shared backbone.
+    losses['loss_lerg'].backward()
+    assert all(p.grad is not None and p.grad.abs().sum() > 0
+               for p in model.backbone.parameters())
+    model.eval()
+    with torch.no_grad():
+        features = model.backbone(data['inputs'])
+        expected = model.report_generator.predict([features[1], features[0]])
+        torch.testing.assert_close(model.generate_reports(data['inputs'])[1], expected)
+    sample = model.test_step(batch(tmp_path, [CAPTION], labels=False))[0]
+    assert sample.metainfo['text'] == sample.metainfo['report'] != ''
+    with pytest.raises(ValueError, match='report_levels'):
+        build(tiny_bert, report_generator=lerg)
+    with pytest.raises(ValueError, match='report_levels'):
+        build(tiny_bert, report_generator=dict(lerg, in_channels=None,
+                                               backbone=dict(model_name='resnet18')),
+              report_levels=(1, 0))
+
+
 def test_training_adds_the_report_generators_loss(tiny_bert, tmp_path):
     lerg = dict(type='LERG', backbone=dict(model_name='resnet18'), hidden_dim=16,
                 num_queries=4, num_decoder_layers=1, num_heads=2, ffn_dim=16, fusion_blocks=1)

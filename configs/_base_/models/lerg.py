@@ -35,3 +35,8 @@ self_guided = dict(
     test_cfg=dict(mode='whole', text_source='generated'))
 # Segmentation scores, and the reports' zone accuracy against the captions.
 report_evaluator = [dict(type='LesionMetric'), dict(type='LocationReportMetric')]
+# Ours, not the paper's: LERG without a backbone of its own, reading levels 1-3 (strides
+# 8/16/32) of the segmentor's ConvNeXt-Tiny encoder (SelfGuidedSegmentor report_levels), with
+# the CPU preset's sizes. Use as model=dict(report_generator=lerg_on_convnext_t_cpu,
+# report_levels=(1, 2, 3)).
+lerg_on_convnext_t_cpu = dict(lerg_cpu, backbone=None, in_channels=(192, 384, 768))

@@ -53,12 +53,20 @@ Where we differ from RT-DETR and from the authors' code, and why:
   1:1 to the segmentation loss after a contrastive warm-up; that is the segmentor's
   business.
 
+Option (ours): ``in_channels=(...)`` builds LERG without a backbone; it then reads
+feature maps it is given (strides doubling level to level), e.g. the levels of the
+segmentor's own image encoder (``SelfGuidedSegmentor(report_levels=...)``), which the
+segmentation loss already trains to find the lesions. The paper's LERG has its own
+backbone; measured on QaTa-COV19 at a CPU budget, its zones were barely better than
+the label prior (docs/results.md).
+
 CPU preset (``LERG_CPU_PRESET``): ResNet-18 (128/256/512 channels), hidden 128, 30
 queries, 2 decoder layers, FFN 256, 1 RepVGG block per fusion block.
 """
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from typing import Optional, Union
 
 import torch
@@ -188,6 +196,9 @@ class LERG(BaseModule):
         fusion_expansion: hidden width ratio of the fusion blocks (RT-DETR-R50: 1.0).
         aggregator_init_std: std of the aggregator query's init (``None``:
             ``D ** -0.5``; the authors': 1.0).
+        in_channels: ``None`` (the paper: LERG reads images through ``backbone``) or
+            the channels of the feature maps LERG is given instead (no backbone is
+            built; ``backbone`` must then be ``None``).
         init_cfg: mmengine init config.
     """
 
@@ -205,6 +216,7 @@ class LERG(BaseModule):
                  fusion_blocks: int = 3,
                  fusion_expansion: float = 1.0,
                  aggregator_init_std: Optional[float] = None,
+                 in_channels: Optional[Sequence[int]] = None,
                  init_cfg: Optional[Union[dict, list]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if hidden_dim % num_heads or hidden_dim % 4:
@@ -212,15 +224,22 @@ class LERG(BaseModule):
                              f'num_heads ({num_heads}) and by 4 (sin-cos positions)')
         if num_queries < 1 or num_decoder_layers < 1:
             raise ValueError('LERG: needs at least one query and one decoder layer')
-        backbone_cfg = copy.deepcopy(DEFAULT_BACKBONE)
-        if backbone is not None:
-            if 'type' in backbone:
-                backbone_cfg = copy.deepcopy(dict(backbone))
-            else:
-                backbone_cfg.update(copy.deepcopy(dict(backbone)))
-        self.backbone = MODELS.build(backbone_cfg)
-        channels = list(getattr(self.backbone, 'out_channels'))
-        strides = list(getattr(self.backbone, 'strides', []))
+        if in_channels is not None:
+            if backbone is not None:
+                raise ValueError('LERG: give backbone (LERG reads images) or in_channels '
+                                 '(LERG reads given feature maps), not both')
+            self.backbone = None
+            channels, strides = [int(c) for c in in_channels], []
+        else:
+            backbone_cfg = copy.deepcopy(DEFAULT_BACKBONE)
+            if backbone is not None:
+                if 'type' in backbone:
+                    backbone_cfg = copy.deepcopy(dict(backbone))
+                else:
+                    backbone_cfg.update(copy.deepcopy(dict(backbone)))
+            self.backbone = MODELS.build(backbone_cfg)
+            channels = list(getattr(self.backbone, 'out_channels'))
+            strides = list(getattr(self.backbone, 'strides', []))
         if strides and any(b != 2 * a for a, b in zip(strides, strides[1:])):
             raise ValueError(f'LERG: backbone levels must double in stride (CCFM), got '
                              f'strides {strides}')
@@ -237,16 +256,25 @@ class LERG(BaseModule):
         self.aggregator = LocationAttentionAggregator(hidden_dim, aggregator_init_std)
         self.classifier = nn.Linear(hidden_dim, num_zones)
 
-    def extract_queries(self, inputs: Tensor) -> Tensor:
+    def extract_queries(self, inputs: Union[Tensor, Sequence[Tensor]]) -> Tensor:
         """Object queries ``X`` ``(B, N, D)`` of the last decoder layer."""
-        if inputs.dim() != 4:
-            raise ValueError(f'LERG: expected images (B, C, H, W), got {tuple(inputs.shape)}')
-        feats = list(self.backbone(inputs))
+        if self.backbone is None:
+            feats = list(inputs)
+            channels = [feat.shape[1] if feat.dim() == 4 else None for feat in feats]
+            if channels != list(self.encoder.in_channels):
+                raise ValueError(f'LERG: built for feature maps with channels '
+                                 f'{list(self.encoder.in_channels)}, given {channels}')
+        else:
+            if not isinstance(inputs, Tensor) or inputs.dim() != 4:
+                raise ValueError('LERG: expected images (B, C, H, W), got '
+                                 f'{getattr(inputs, "shape", type(inputs).__name__)}')
+            feats = list(self.backbone(inputs))
         return self.decoder(self.encoder(feats))
 
-    def forward(self, inputs: Tensor, return_attention: bool = False
+    def forward(self, inputs: Union[Tensor, Sequence[Tensor]], return_attention: bool = False
                 ) -> Union[Tensor, tuple[Tensor, dict[str, Tensor]]]:
-        """``(B, 3, H, W)`` images -> ``(B, num_zones)`` logits.
+        """``(B, 3, H, W)`` images (or, built with ``in_channels``, the list of feature
+        maps) -> ``(B, num_zones)`` logits.
 
         With ``return_attention=True`` also a dict: ``queries`` ``X`` (B, N, D),
         ``attention`` ``softmax(X q^T)`` (B, N) and ``aggregate`` ``A`` (B, D).
@@ -275,6 +303,6 @@ class LERG(BaseModule):
             acc = ((logits >= 0) == (labels >= 0.5)).float().mean()
         return {'loss_lerg': loss, 'lerg_acc': acc}
 
-    def predict(self, inputs: Tensor) -> Tensor:
+    def predict(self, inputs: Union[Tensor, Sequence[Tensor]]) -> Tensor:
         """Zone probabilities ``(B, num_zones)``."""
         return self.forward(inputs).sigmoid()

@@ -105,9 +105,14 @@ class LanguageGuidedSegmentor(EncoderDecoder):
             raise CaptionParseError(', '.join(files) or error.source, error.reason,
                                     error.words, error.text) from error
 
-    def extract_feat(self, inputs: Tensor, text: dict) -> tuple:
-        """Image features, through the neck (with the text when the neck takes it)."""
-        features = self.backbone(inputs)
+    def extract_feat(self, inputs: Tensor, text: dict,
+                     image_features: Optional[tuple] = None) -> tuple:
+        """Image features, through the neck (with the text when the neck takes it).
+
+        ``image_features``: the backbone's output of ``inputs`` when the caller has it
+        already (a report generator that reads the backbone), so it runs once.
+        """
+        features = self.backbone(inputs) if image_features is None else image_features
         if self.with_neck:
             features = self.neck(self._with_text(self.neck, features, text))
         return features
@@ -122,9 +127,11 @@ class LanguageGuidedSegmentor(EncoderDecoder):
         return self.decode_head.predict(self._with_text(self.decode_head, features, text),
                                         batch_img_metas, self.test_cfg)
 
-    def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
+    def loss(self, inputs: Tensor, data_samples: SampleList,
+             image_features: Optional[tuple] = None) -> dict:
+        """Training losses; ``image_features`` as in :meth:`extract_feat`."""
         text = self.extract_text([sample.metainfo for sample in data_samples], data_samples)
-        features = self.extract_feat(inputs, text)
+        features = self.extract_feat(inputs, text, image_features)
         losses = self._decode_head_forward_train(
             self._with_text(self.decode_head, features, text), data_samples)
         if self.with_auxiliary_head:

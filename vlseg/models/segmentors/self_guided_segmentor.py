@@ -21,6 +21,9 @@ Table 2 rows are test runs of one checkpoint:
 - ``'generated'`` (default, the paper's text-free inference): the generated report;
 - ``'caption'``: the sample's caption (the ground truth in a test split);
 - ``'none'``: the empty caption (the segmentor's text-free path);
+- ``'caption_zones'``: the caption's six zones written as a report (what a report
+  generator that gets every zone right would write; it bounds what ``'generated'``
+  can reach, SGSeg's report carrying only the zones);
 - ``'caption_or_generated'``: the caption where a sample has one, else the report
   (``tools/infer.py``).
 
@@ -28,6 +31,12 @@ Each predicted sample carries, in its metainfo, ``text`` (the text the segmentor
 read), ``caption`` (the caption the sample came with), ``report`` (the generated
 report) and ``location_probs`` (the six probabilities), so metrics and tools can
 score the reports against the captions.
+
+Option (ours, not the paper's): ``report_levels=(1, 2, 3)`` feeds the report
+generator those levels of the segmentor's own backbone instead of the image (a
+``LERG`` built with ``in_channels``, no backbone of its own): one image encoder, run
+once per training step, trained by the segmentation and the zone losses together.
+The backbone must not read the text (it is the text-free part of the model).
 
 Option (the authors' code, not in the paper): ``contrastive_warmup=dict(iters=N,
 alignment=...)`` trains only an image-text contrastive loss for the first ``N``
@@ -42,6 +51,7 @@ added (``tools/misc/attach_report_generator.py``).
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Optional
 
 import torch
@@ -50,12 +60,12 @@ from mmseg.utils import ConfigType, OptConfigType, SampleList
 from torch import Tensor
 
 from vlseg.registry import MODELS
-from vlseg.text import location_reports
+from vlseg.text import location_report, location_reports, parse_caption
 
 from ..data_preprocessors import stack_text_fields
 from .language_guided_segmentor import LanguageGuidedSegmentor, add_losses, gt_masks_of
 
-TEXT_SOURCES = ('generated', 'caption', 'none', 'caption_or_generated')
+TEXT_SOURCES = ('generated', 'caption', 'none', 'caption_zones', 'caption_or_generated')
 
 
 def check_text_source(test_cfg: Optional[dict]) -> str:
@@ -80,14 +90,29 @@ class SelfGuidedSegmentor(LanguageGuidedSegmentor):
             release; ``'lvit'`` for LViT's) and ``min_zones`` (1).
         contrastive_warmup: ``None`` (the paper) or ``dict(iters=N, alignment=cfg)``,
             the authors' code's contrastive warm-up (see the module docstring).
+        report_levels: ``None`` (the paper: the generator reads the images) or the
+            indices of the backbone levels the generator reads (our option).
         kwargs: as :class:`LanguageGuidedSegmentor`; ``test_cfg['text_source']`` picks
             the test-time text (default ``'generated'``).
     """
 
     def __init__(self, report_generator: ConfigType, report: Optional[dict] = None,
-                 contrastive_warmup: OptConfigType = None, **kwargs) -> None:
+                 contrastive_warmup: OptConfigType = None,
+                 report_levels: Optional[Sequence[int]] = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.report_generator = MODELS.build(report_generator)
+        self.report_levels = None if report_levels is None else tuple(
+            int(level) for level in report_levels)
+        # LERG built with in_channels has backbone None; other generators read images.
+        reads_features = getattr(self.report_generator, 'backbone', False) is None
+        if (self.report_levels is not None) != reads_features:
+            raise ValueError('SelfGuidedSegmentor: a report generator with its own backbone '
+                             'reads the images (report_levels=None); one built without '
+                             '(LERG in_channels=...) needs report_levels, the backbone '
+                             'levels it reads')
+        if self.report_levels is not None and getattr(self.backbone, 'consumes_text', False):
+            raise ValueError('SelfGuidedSegmentor: report_levels needs a backbone that does '
+                             f'not read the text; {type(self.backbone).__name__} does')
         self.report_cfg = dict(threshold=0.5, style='sgseg', min_zones=1)
         unknown = sorted(set(report or {}) - set(self.report_cfg))
         if unknown:
@@ -112,9 +137,22 @@ class SelfGuidedSegmentor(LanguageGuidedSegmentor):
         """The test-time text: ``test_cfg['text_source']`` (default ``'generated'``)."""
         return check_text_source(self.test_cfg)
 
+    def report_inputs(self, inputs: Tensor, image_features: Optional[tuple] = None):
+        """What the report generator reads: the images, or the ``report_levels`` of the
+        backbone's features (computed here unless ``image_features`` is given)."""
+        if self.report_levels is None:
+            return inputs
+        if image_features is None:
+            image_features = self.backbone(inputs)
+        try:
+            return [image_features[level] for level in self.report_levels]
+        except IndexError:
+            raise ValueError(f'SelfGuidedSegmentor: report_levels {self.report_levels}, but '
+                             f'the backbone gives {len(image_features)} levels') from None
+
     def generate_reports(self, inputs: Tensor) -> tuple[list[str], Tensor]:
         """Reports and ``(B, 6)`` zone probabilities of a batch of preprocessed images."""
-        probabilities = self.report_generator.predict(inputs)
+        probabilities = self.report_generator.predict(self.report_inputs(inputs))
         reports = location_reports(probabilities.detach().float().cpu().numpy(),
                                    **self.report_cfg)
         return reports, probabilities
@@ -131,10 +169,20 @@ class SelfGuidedSegmentor(LanguageGuidedSegmentor):
         # checked before the forward, so a pipeline without them fails at once.
         targets = stack_text_fields(data_samples, ('gt_location_labels',))
         targets = targets['gt_location_labels'].float().to(inputs.device)
-        losses = super().loss(inputs, data_samples)
-        add_losses(losses, self.report_generator.loss(self.report_generator(inputs), targets),
-                   'report generator')
+        image_features = None if self.report_levels is None else self.backbone(inputs)
+        losses = super().loss(inputs, data_samples, image_features)
+        logits = self.report_generator(self.report_inputs(inputs, image_features))
+        add_losses(losses, self.report_generator.loss(logits, targets), 'report generator')
         return losses
+
+    def caption_zones_report(self, caption: str, metainfo: dict) -> str:
+        """The report of a caption's zones (``text_source='caption_zones'``)."""
+        source = metainfo.get('img_path', 'sample')
+        if not caption.strip():
+            raise ValueError(f"{source}: text_source='caption_zones' needs the sample's "
+                             'caption, and it has none')
+        zones = parse_caption(caption, source=source).location_labels()
+        return location_report(zones, **self.report_cfg)
 
     def _select_text(self, inputs: Tensor, data_samples: SampleList) -> None:
         """Put the test-time text into each sample's ``text`` (keeping its ``caption``)."""
@@ -142,8 +190,11 @@ class SelfGuidedSegmentor(LanguageGuidedSegmentor):
         reports, probabilities = self.generate_reports(inputs)
         for sample, report, probs in zip(data_samples, reports, probabilities):
             caption = sample.metainfo.get('caption', sample.metainfo.get('text', '')) or ''
-            text = {'generated': report, 'caption': caption, 'none': '',
-                    'caption_or_generated': caption or report}[source]
+            if source == 'caption_zones':
+                text = self.caption_zones_report(caption, sample.metainfo)
+            else:
+                text = {'generated': report, 'caption': caption, 'none': '',
+                        'caption_or_generated': caption or report}[source]
             sample.set_metainfo(dict(caption=caption, text=text, report=report,
                                      location_probs=probs.tolist()))
 

@@ -12,6 +12,11 @@ its own report (SGSeg's ``SelfGuidedSegmentor``) such an image is segmented with
 generated report instead (``--text-source`` chooses otherwise), the report is written
 beside its mask (``DIR/masks/NAME.txt``), and ``DIR/texts.csv`` lists, for every
 image, the text the model read and where it came from.
+
+An image that cannot be read or segmented (a corrupt file, a caption the model cannot
+parse) does not stop the others: every image that can be segmented is written, the
+ones that could not are listed at the end (file and reason, also in
+``DIR/failures.csv``) and the exit status is 1.
 """
 import argparse
 import csv
@@ -28,6 +33,7 @@ import vlseg  # noqa: F401
 from vlseg.apis import inference_model, init_model
 from vlseg.datasets.layout_utils import IMG_EXTENSIONS, read_caption_table, strip_mask_prefix
 from vlseg.datasets.transforms import LoadMedicalImageFromFile
+from vlseg.engine import CheckpointError
 from vlseg.models.segmentors.self_guided_segmentor import TEXT_SOURCES, SelfGuidedSegmentor
 from vlseg.visualization import overlay_mask
 
@@ -91,7 +97,10 @@ def main(argv=None) -> int:
         captions = [table.get(osp.basename(path).lower()) for path in paths]
     else:
         captions = [args.caption] * len(paths)
-    model = init_model(args.config, args.checkpoint, args.device, args.cfg_options)
+    try:
+        model = init_model(args.config, args.checkpoint, args.device, args.cfg_options)
+    except CheckpointError as error:
+        raise SystemExit(f'tools/infer.py: {error}') from None
     self_guided = isinstance(model, SelfGuidedSegmentor)
     if self_guided:
         model.test_cfg['text_source'] = args.text_source or 'caption_or_generated'
@@ -108,10 +117,15 @@ def main(argv=None) -> int:
     overlay_dir = osp.join(args.out_dir, 'overlays')
     os.makedirs(mask_dir, exist_ok=True)
     os.makedirs(overlay_dir, exist_ok=True)
-    samples = inference_model(model, paths, captions, batch_size=args.batch_size)
+    failures: list[tuple[str, str]] = []
+    samples = inference_model(model, paths, captions, batch_size=args.batch_size,
+                              failures=failures)
     load_image = LoadMedicalImageFromFile()
     texts = []
+    written = 0
     for path, caption, sample in zip(paths, captions, samples):
+        if sample is None:
+            continue
         mask = sample.pred_sem_seg.data[0].cpu().numpy().astype('uint8')
         stem = osp.splitext(osp.basename(path))[0]
         cv2.imwrite(osp.join(mask_dir, stem + '.png'), mask * 255)
@@ -123,14 +137,26 @@ def main(argv=None) -> int:
             with open(osp.join(mask_dir, stem + '.txt'), 'w') as file:
                 file.write(report + '\n')
         texts.append((osp.basename(path), text, text_origin(model, caption)))
+        written += 1
     with open(osp.join(args.out_dir, 'texts.csv'), 'w', newline='') as file:
         writer = csv.writer(file)
         writer.writerow(['Image', 'Text', 'Source'])
         writer.writerows(texts)
-    print(f'wrote {len(paths)} masks to {mask_dir} and overlays to {overlay_dir}'
+    print(f'wrote {written} masks to {mask_dir} and overlays to {overlay_dir}'
           + (' (generated reports beside the masks)' if self_guided else '')
           + f'; the text of each image: {osp.join(args.out_dir, "texts.csv")}')
-    return 0
+    if not failures:
+        return 0
+    failures_csv = osp.join(args.out_dir, 'failures.csv')
+    with open(failures_csv, 'w', newline='') as file:
+        writer = csv.writer(file)
+        writer.writerow(['Image', 'Error'])
+        writer.writerows(failures)
+    print(f'{len(failures)} of {len(paths)} images could not be segmented (also in '
+          f'{failures_csv}):', file=sys.stderr)
+    for path, reason in failures:
+        print(f'  {path}: {reason}', file=sys.stderr)
+    return 1
 
 
 if __name__ == '__main__':

@@ -17,6 +17,7 @@ from mmengine.config import DictAction
 from mmengine.runner import Runner
 
 import vlseg  # noqa: F401
+from vlseg.engine import CheckpointError, inspect_checkpoint
 from vlseg.utils import load_run_config, register_all_modules
 
 
@@ -47,6 +48,10 @@ TRAINING_ONLY_HOOKS = ('EarlyStoppingHook',)
 
 def build_runner(args) -> Runner:
     register_all_modules()
+    try:
+        inspect_checkpoint(args.checkpoint)
+    except CheckpointError as error:
+        raise SystemExit(f'tools/test.py: {error}') from None
     cfg = load_run_config(args.config, args.cfg_options, args.launcher, args.work_dir)
     cfg.load_from = args.checkpoint
     for key in ('train_dataloader', 'train_cfg', 'optim_wrapper', 'param_scheduler'):

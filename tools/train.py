@@ -15,6 +15,7 @@ from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 import vlseg  # noqa: F401  (stack fixes before mmseg.models is imported)
+from vlseg.engine import CheckpointError, find_resumable_checkpoint, inspect_checkpoint
 from vlseg.utils import load_run_config, register_all_modules
 
 
@@ -24,8 +25,8 @@ def parse_args(argv=None):
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
         '--resume', nargs='?', const='auto', default=None,
-        help='resume from CKPT, or from the latest checkpoint in the work dir when no '
-        'path is given')
+        help='resume from CKPT, or, when no path is given, from the newest checkpoint of '
+        'the work dir that loads (newer ones that do not are skipped, and said so)')
     parser.add_argument(
         '--amp', action='store_true', default=False,
         help='enable automatic mixed precision training')
@@ -44,6 +45,21 @@ def parse_args(argv=None):
     return args
 
 
+def resumable_checkpoint(work_dir: str):
+    """``--resume`` without a path: the newest checkpoint of ``work_dir`` that loads, each
+    newer one skipped being said, with why; ``None`` (start afresh) when there is none."""
+    path, skipped = find_resumable_checkpoint(work_dir)
+    for skipped_path, reason in skipped:
+        print_log(f'--resume: skipping {skipped_path}: {reason}', logger='current',
+                  level=logging.WARNING)
+    if path is None:
+        print_log(f'--resume: no checkpoint to resume from in {work_dir}; training starts '
+                  'from the beginning', logger='current', level=logging.WARNING)
+    else:
+        print_log(f'--resume: resuming from {path}', logger='current')
+    return path
+
+
 def build_runner(args) -> Runner:
     register_all_modules()
     cfg = load_run_config(args.config, args.cfg_options, args.launcher, args.work_dir)
@@ -54,12 +70,18 @@ def build_runner(args) -> Runner:
         else:
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.loss_scale = 'dynamic'
-    if args.resume == 'auto':
-        cfg.resume = True
-        cfg.load_from = None
-    elif args.resume is not None:
-        cfg.resume = True
-        cfg.load_from = args.resume
+    try:
+        if args.resume == 'auto':
+            cfg.resume = True
+            cfg.load_from = resumable_checkpoint(cfg.work_dir)
+        elif args.resume is not None:
+            inspect_checkpoint(args.resume, resume=True)
+            cfg.resume = True
+            cfg.load_from = args.resume
+        elif cfg.get('load_from'):
+            inspect_checkpoint(cfg.load_from)
+    except CheckpointError as error:
+        raise SystemExit(f'tools/train.py: {error}') from None
     if 'runner_type' in cfg:
         from vlseg.registry import RUNNERS
         return RUNNERS.build(cfg)

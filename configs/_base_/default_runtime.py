@@ -13,3 +13,7 @@ log_level = 'INFO'
 load_from = None
 resume = False
 custom_hooks = [dict(type='FiniteLossHook')]
+# tools/train.py and tools/test.py check every record (files, mask sizes, captions) before the
+# first iteration and report all problems at once (DataPreflightHook); False skips the check
+# (e.g. for a huge dataset already checked with tools/misc/check_dataset.py).
+data_preflight = True

@@ -8,6 +8,7 @@ import torch
 from mmengine.dataset import Compose
 from mmengine.runner import load_checkpoint
 
+from vlseg.engine import inspect_checkpoint
 from vlseg.registry import MODELS
 from vlseg.utils import load_config, register_all_modules
 
@@ -22,6 +23,7 @@ def init_model(config: str, checkpoint: Optional[str] = None, device: str = 'cpu
     cfg = load_config(config, cfg_options)
     model = MODELS.build(cfg.model)
     if checkpoint is not None:
+        inspect_checkpoint(checkpoint)  # a clear CheckpointError for a file that is not one
         load_checkpoint(model, checkpoint, map_location='cpu')
     model.cfg = cfg
     model.to(device)
@@ -39,11 +41,17 @@ def build_inference_pipeline(cfg) -> Compose:
 @torch.no_grad()
 def inference_model(model: torch.nn.Module, images: Union[str, Sequence[str]],
                     captions: Optional[Union[str, Sequence[Optional[str]]]] = None,
-                    batch_size: int = 4) -> list:
+                    batch_size: int = 4,
+                    failures: Optional[list[tuple[str, str]]] = None) -> list:
     """Segment image files; a missing caption (``None`` or ``''``) runs text-free.
 
     Returns one ``SegDataSample`` per image with ``pred_sem_seg`` and ``seg_logits``
     at the image's original size; the caption used is in its metainfo ``text``.
+
+    Args:
+        failures: ``None`` (the first image that cannot be loaded or segmented raises)
+            or a list: each such image is appended as ``(path, reason)``, its result is
+            ``None``, and the other images are still segmented.
     """
     single = isinstance(images, str)
     paths = [images] if single else list(images)
@@ -52,13 +60,42 @@ def inference_model(model: torch.nn.Module, images: Union[str, Sequence[str]],
     if len(captions) != len(paths):
         raise ValueError(f'inference_model: {len(paths)} images but {len(captions)} captions')
     pipeline = build_inference_pipeline(model.cfg)
-    results = []
+
+    def fail(path: str, error: Exception) -> None:
+        if failures is None:
+            raise error
+        failures.append((path, f'{type(error).__name__}: {error}'))
+
+    results: list = [None] * len(paths)
     for start in range(0, len(paths), batch_size):
         batch = dict(inputs=[], data_samples=[])
-        for path, caption in zip(paths[start:start + batch_size],
-                                 captions[start:start + batch_size]):
-            packed = pipeline(dict(img_path=path, text=caption or ''))
+        indices = []
+        for index in range(start, min(start + batch_size, len(paths))):
+            try:
+                packed = pipeline(dict(img_path=paths[index], text=captions[index] or ''))
+            except Exception as error:  # noqa: BLE001 - reported per image
+                fail(paths[index], error)
+                continue
             batch['inputs'].append(packed['inputs'])
             batch['data_samples'].append(packed['data_samples'])
-        results.extend(model.test_step(batch))
+            indices.append(index)
+        if not indices:
+            continue
+        try:
+            outputs = model.test_step(batch)
+        except Exception as error:  # noqa: BLE001 - find the images at fault
+            if failures is None:
+                raise
+            if len(indices) == 1:
+                fail(paths[indices[0]], error)
+                continue
+            outputs = []
+            for index, inputs, sample in zip(indices, batch['inputs'], batch['data_samples']):
+                try:
+                    outputs += model.test_step(dict(inputs=[inputs], data_samples=[sample]))
+                except Exception as one_error:  # noqa: BLE001 - reported per image
+                    fail(paths[index], one_error)
+                    outputs.append(None)
+        for index, output in zip(indices, outputs):
+            results[index] = output
     return results[0] if single else results

@@ -44,21 +44,26 @@ class TextSegDataset(BaseSegDataset):
             raise FileNotFoundError(
                 f'{type(self).__name__}: no samples found for split "{self.split}" under '
                 f'data_root "{self.data_root}"')
-        data_list = []
+        data_list, missing = [], []
         for record in records:
             text = record.get('text')
             if self.require_text and (not isinstance(text, str) or not text.strip()):
-                raise ValueError(
-                    f'{type(self).__name__}: sample {record["img_path"]} has '
-                    f'{"no" if text is None else "an empty"} caption (field "text"); '
-                    'this dataset requires one for every image. Fix the annotation, or set '
-                    'require_text=False for text-free use.')
+                missing.append(f'  {record["img_path"]}: '
+                               f'{"no" if text is None else "an empty"} caption')
+                continue
             info = dict(record)
             info['text'] = '' if text is None else str(text)
             info.setdefault('label_map', self.label_map)
             info.setdefault('reduce_zero_label', self.reduce_zero_label)
             info.setdefault('seg_fields', [])
             data_list.append(info)
+        if missing:
+            # Every sample without a caption at once, so one pass fixes the annotation.
+            raise ValueError(
+                f'{type(self).__name__}: {len(missing)} sample(s) of split "{self.split}" '
+                'have no caption (field "text"); this dataset requires one for every '
+                'image. Fix the annotation, or set require_text=False for text-free use:\n'
+                + '\n'.join(missing))
         return data_list
 
     def _path(self, *parts: str) -> str:

@@ -47,8 +47,21 @@ def set_data_root(cfg: Config, data_root: str) -> None:
 def load_run_config(path: str, cfg_options: Optional[dict] = None, launcher: str = 'none',
                     work_dir: Optional[str] = None) -> Config:
     """:func:`load_config` plus what ``tools/train.py`` and ``tools/test.py`` set alike:
-    the launcher and the work dir (``./work_dirs/<config name>`` unless given)."""
+    the launcher, the work dir (``./work_dirs/<config name>`` unless given), the data
+    preflight (``DataPreflightHook``, unless the config sets ``data_preflight = False``)
+    and atomic checkpoint writes (``CheckpointHook`` with the ``atomic_local`` backend,
+    ``vlseg.engine.AtomicLocalBackend``, for local work dirs)."""
     cfg = load_config(path, cfg_options)
+    if cfg.get('data_preflight', True):
+        hooks = list(cfg.get('custom_hooks') or [])
+        if not any(str(hook.get('type', '')).split('.')[-1] == 'DataPreflightHook'
+                   for hook in hooks):
+            hooks.append(dict(type='DataPreflightHook'))
+        cfg.custom_hooks = hooks
+    checkpoint_hook = (cfg.get('default_hooks') or {}).get('checkpoint')
+    if checkpoint_hook and '://' not in str(checkpoint_hook.get('out_dir') or ''):
+        # A crash during a write never leaves a truncated file under a checkpoint's name.
+        checkpoint_hook.setdefault('backend_args', dict(backend='atomic_local'))
     cfg.launcher = launcher
     if work_dir is not None:
         cfg.work_dir = work_dir

@@ -115,6 +115,11 @@ class CaptionToLesionVector(BaseTransform):
     def __init__(self, allow_empty: bool = True) -> None:
         self.allow_empty = allow_empty
 
+    def check_caption(self, caption: str, source: str) -> None:
+        """Raise as :meth:`transform` would on ``caption`` (the data preflight)."""
+        lesion_vector_of(_caption(dict(text=caption, img_path=source), type(self).__name__,
+                                  self.allow_empty), source=source)
+
     def transform(self, results: dict) -> dict:
         caption = _caption(results, type(self).__name__, self.allow_empty)
         vector = lesion_vector_of(caption, source=results.get('img_path', 'caption'))
@@ -134,6 +139,10 @@ class CaptionToLocationLabels(BaseTransform):
 
     def __init__(self, allow_empty: bool = False) -> None:
         self.allow_empty = allow_empty
+
+    def check_caption(self, caption: str, source: str) -> None:
+        """Raise as :meth:`transform` would on ``caption`` (the data preflight)."""
+        self.transform(dict(text=caption, img_path=source))
 
     def transform(self, results: dict) -> dict:
         caption = _caption(results, type(self).__name__, self.allow_empty)

@@ -38,17 +38,21 @@ class LocationReportMetric(BaseMetric):
                  collect_dir: str | None = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix, collect_dir=collect_dir)
 
+    def check_caption(self, caption: str, source: str) -> list[int]:
+        """The caption's six zones, the truth a report is scored against; raises when
+        there is no caption or it does not parse (also the data preflight)."""
+        if not caption.strip():
+            raise ValueError(f'LocationReportMetric: {source} has no caption to score its '
+                             'report against')
+        return parse_caption(caption, source=str(source)).location_labels()
+
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
         for sample in data_samples:
             name = sample.get('img_path', 'a test sample')
             if 'report' not in sample:
                 raise KeyError(f'LocationReportMetric: no generated report for {name}: the '
                                'model is not a SelfGuidedSegmentor')
-            caption = sample.get('caption') or ''
-            if not caption.strip():
-                raise ValueError(f'LocationReportMetric: {name} has no caption to score its '
-                                 'report against')
-            truth = parse_caption(caption, source=str(name)).location_labels()
+            truth = self.check_caption(sample.get('caption') or '', name)
             report = sample['report']
             predicted = (parse_caption(report, source=f'report of {name}').location_labels()
                          if report else [0] * len(ZONE_NAMES))

@@ -64,6 +64,11 @@ class LesionVectorEncoder(BaseModule):
         """The lesion vector of one caption (zeros for ``''``)."""
         return lesion_vector_of(caption, strict=self.strict)
 
+    def check_caption(self, caption: str, source: str) -> None:
+        """Raise ``CaptionParseError`` naming ``source`` if ``caption`` does not parse
+        (the data preflight, before training)."""
+        lesion_vector_of(caption, strict=self.strict, source=source)
+
     def forward(self, token_ids: Optional[Tensor] = None,
                 attention_mask: Optional[Tensor] = None,
                 captions: Optional[Sequence[str]] = None) -> dict[str, Tensor]:

@@ -26,6 +26,12 @@ DATASET_BASES = sorted(
     if not path.endswith(('lesion_2d_224.py', 'languide_augmentation.py', 'synthetic_cxr.py')))
 
 
+def _dataset(loader):
+    """The dataset config of a loader, inside a RepeatDataset if there is one."""
+    dataset = loader.dataset
+    return dataset.dataset if dataset.type == 'RepeatDataset' else dataset
+
+
 def use_tiny_text_encoder(cfg, tiny_bert: str) -> None:
     """Text models whose weights live outside the repository (CXR-BERT, BERT-base) run here
     with a random tiny BERT of the same family; the embedded default model runs as configured.
@@ -46,6 +52,8 @@ def test_config_trains_and_predicts_one_step(config, tiny_bert):
     if cfg.get('custom_imports'):
         import_modules_from_strings(**cfg.custom_imports)
     use_tiny_text_encoder(cfg, tiny_bert)
+    if cfg.model.type == 'VolumeSegmentor':
+        return _volume_config_trains_and_predicts(cfg)
     # Tiny inputs: the pipelines without their resizing steps, on 64x64 images.
     for loader in ('train_dataloader', 'test_dataloader'):
         cfg[loader].dataset.pipeline = [
@@ -65,6 +73,29 @@ def test_config_trains_and_predicts_one_step(config, tiny_bert):
     assert predictions[0].pred_sem_seg.data.shape[-2:] == (64, 64)
 
 
+def _volume_config_trains_and_predicts(cfg):
+    """3D configs: the same, with the patch shrunk to 32 x 32 x 16 and 40 x 40 x 20 volumes."""
+    patch = (32, 32, 16)
+    loader = cfg.train_dataloader.dataset
+    pipeline = (loader.dataset if loader.type == 'RepeatDataset' else loader).pipeline
+    for step in pipeline:
+        if step['type'] == 'RandVolumePatchCrop':
+            step['patch_size'] = patch
+    cfg.train_dataloader.dataset = dict(pipeline=pipeline)
+    cfg.model.backbone.patch_size = patch
+    torch.manual_seed(0)
+    np.random.seed(0)
+    model = MODELS.build(cfg.model)
+    batch = make_batch(cfg, 2, (40, 40, 20), 'train')
+    assert batch['inputs'][0].shape == (1, *patch)
+    log_vars = model.train_step(batch, build_optim_wrapper(model, cfg.optim_wrapper))
+    assert torch.isfinite(log_vars['loss'])
+    model.eval()
+    with torch.no_grad():
+        predictions = model.test_step(make_batch(cfg, 1, (40, 40, 20), 'test'))
+    assert predictions[0].pred_volume.shape == (1, 40, 40, 20)
+
+
 @pytest.mark.parametrize('config', CONFIGS)
 def test_config_dumps_and_reloads(config, tmp_path):
     """The Runner logs ``cfg.pretty_text`` and saves the config to the work dir; both must
@@ -79,11 +110,11 @@ def test_config_dumps_and_reloads(config, tmp_path):
 def test_dataset_configs_point_all_loaders_at_one_root(config):
     cfg = load_config(config, dict(data_root='/somewhere'))
     for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        dataset = cfg[name].dataset
+        dataset = _dataset(cfg[name])
         assert dataset.data_root == '/somewhere'
         assert dataset.type.endswith('Dataset')
-    assert cfg.train_dataloader.dataset.split == 'train'
-    assert cfg.test_dataloader.dataset.split == 'test'
+    assert _dataset(cfg.train_dataloader).split == 'train'
+    assert _dataset(cfg.test_dataloader).split == 'test'
 
 
 @pytest.mark.parametrize('config', ['ariadne/ariadne_convnext-t_minilm_qata_cov19_224x224.py',

@@ -13,6 +13,10 @@ generated report instead (``--text-source`` chooses otherwise), the report is wr
 beside its mask (``DIR/masks/NAME.txt``), and ``DIR/texts.csv`` lists, for every
 image, the text the model read and where it came from.
 
+With a 3D model (``VolumeSegmentor``, configs/ra_unet3d/) the inputs are NIfTI volumes
+(``.nii`` / ``.nii.gz`` files or folders of them), segmented whole by sliding windows;
+each mask is written as ``DIR/masks/NAME.nii.gz`` with its volume's affine.
+
 An image that cannot be read or segmented (a corrupt file, a caption the model cannot
 parse) does not stop the others: every image that can be segmented is written, the
 ones that could not are listed at the end (file and reason, also in
@@ -30,20 +34,24 @@ import cv2
 from mmengine.config import DictAction
 
 import vlseg  # noqa: F401
-from vlseg.apis import inference_model, init_model
+from vlseg.apis import inference_model, inference_volume, init_model
+from vlseg.datasets.ct_volume import case_name
 from vlseg.datasets.layout_utils import IMG_EXTENSIONS, read_caption_table, strip_mask_prefix
 from vlseg.datasets.transforms import LoadMedicalImageFromFile
+from vlseg.datasets.transforms.volume import NIFTI_EXTENSIONS
 from vlseg.engine import CheckpointError
+from vlseg.evaluation.metrics.volume_dice_metric import save_nifti_mask
+from vlseg.models.segmentors import VolumeSegmentor
 from vlseg.models.segmentors.self_guided_segmentor import TEXT_SOURCES, SelfGuidedSegmentor
 from vlseg.visualization import overlay_mask
 
 
-def list_images(inputs):
+def list_images(inputs, extensions=IMG_EXTENSIONS):
     paths = []
     for item in inputs:
         if osp.isdir(item):
             paths += sorted(osp.join(item, name) for name in os.listdir(item)
-                            if name.lower().endswith(IMG_EXTENSIONS))
+                            if name.lower().endswith(extensions))
         elif osp.isfile(item):
             paths.append(item)
         else:
@@ -89,18 +97,57 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+def report_failures(failures, total, out_dir) -> int:
+    """List the inputs that could not be segmented (also in ``failures.csv``); exit status."""
+    if not failures:
+        return 0
+    failures_csv = osp.join(out_dir, 'failures.csv')
+    with open(failures_csv, 'w', newline='') as file:
+        writer = csv.writer(file)
+        writer.writerow(['Image', 'Error'])
+        writer.writerows(failures)
+    print(f'{len(failures)} of {total} images could not be segmented (also in '
+          f'{failures_csv}):', file=sys.stderr)
+    for path, reason in failures:
+        print(f'  {path}: {reason}', file=sys.stderr)
+    return 1
+
+
+def segment_volumes(model, args) -> int:
+    """3D models: each NIfTI volume segmented whole, its mask written with its affine."""
+    if args.caption or args.captions or args.text_source:
+        raise SystemExit('tools/infer.py: 3D models read no text; drop --caption, --captions '
+                         'and --text-source')
+    paths = list_images(args.inputs, NIFTI_EXTENSIONS)
+    mask_dir = osp.join(args.out_dir, 'masks')
+    failures = []
+    for path in paths:
+        try:
+            mask, affine = inference_volume(model, path)
+        except Exception as error:  # noqa: BLE001 - reported per volume, the others go on
+            failures.append((path, f'{type(error).__name__}: {error}'))
+            continue
+        out = osp.join(mask_dir, case_name(path) + '.nii.gz')
+        save_nifti_mask(mask, affine, out)
+        print(f'{path}: {int(mask.sum())} lesion voxels of {mask.size} -> {out}')
+    print(f'wrote {len(paths) - len(failures)} masks to {mask_dir}')
+    return report_failures(failures, len(paths), args.out_dir)
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
+    try:
+        model = init_model(args.config, args.checkpoint, args.device, args.cfg_options)
+    except CheckpointError as error:
+        raise SystemExit(f'tools/infer.py: {error}') from None
+    if isinstance(model, VolumeSegmentor):
+        return segment_volumes(model, args)
     paths = list_images(args.inputs)
     if args.captions:
         table = caption_lookup(args.captions)
         captions = [table.get(osp.basename(path).lower()) for path in paths]
     else:
         captions = [args.caption] * len(paths)
-    try:
-        model = init_model(args.config, args.checkpoint, args.device, args.cfg_options)
-    except CheckpointError as error:
-        raise SystemExit(f'tools/infer.py: {error}') from None
     self_guided = isinstance(model, SelfGuidedSegmentor)
     if self_guided:
         model.test_cfg['text_source'] = args.text_source or 'caption_or_generated'
@@ -145,18 +192,7 @@ def main(argv=None) -> int:
     print(f'wrote {written} masks to {mask_dir} and overlays to {overlay_dir}'
           + (' (generated reports beside the masks)' if self_guided else '')
           + f'; the text of each image: {osp.join(args.out_dir, "texts.csv")}')
-    if not failures:
-        return 0
-    failures_csv = osp.join(args.out_dir, 'failures.csv')
-    with open(failures_csv, 'w', newline='') as file:
-        writer = csv.writer(file)
-        writer.writerow(['Image', 'Error'])
-        writer.writerows(failures)
-    print(f'{len(failures)} of {len(paths)} images could not be segmented (also in '
-          f'{failures_csv}):', file=sys.stderr)
-    for path, reason in failures:
-        print(f'  {path}: {reason}', file=sys.stderr)
-    return 1
+    return report_failures(failures, len(paths), args.out_dir)
 
 
 if __name__ == '__main__':

@@ -13,7 +13,8 @@ from vlseg.registry import MODELS
 from vlseg.utils import load_config, register_all_modules
 
 # Transforms that need a reference mask; inference has none.
-_ANNOTATION_TRANSFORMS = ('LoadBinaryMask', 'LoadAnnotations', 'CaptionToLocationLabels')
+_ANNOTATION_TRANSFORMS = ('LoadBinaryMask', 'LoadAnnotations', 'CaptionToLocationLabels',
+                          'LoadNiftiMask')
 
 
 def init_model(config: str, checkpoint: Optional[str] = None, device: str = 'cpu',
@@ -99,3 +100,17 @@ def inference_model(model: torch.nn.Module, images: Union[str, Sequence[str]],
         for index, output in zip(indices, outputs):
             results[index] = output
     return results[0] if single else results
+
+
+@torch.no_grad()
+def inference_volume(model: torch.nn.Module, path: str):
+    """Segment one CT volume (NIfTI) with a ``VolumeSegmentor`` by sliding windows.
+
+    Returns:
+        ``(mask, affine)``: the uint8 lesion mask ``(X, Y, Z)`` at the volume's size
+        and the volume's affine, to write the mask beside it.
+    """
+    packed = build_inference_pipeline(model.cfg)(dict(img_path=path))
+    sample = model.test_step(dict(inputs=[packed['inputs']],
+                                  data_samples=[packed['data_samples']]))[0]
+    return sample.pred_volume[0].cpu().numpy(), sample.metainfo['affine']

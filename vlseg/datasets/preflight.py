@@ -9,7 +9,9 @@ problem, each naming its file:
   header where PIL knows the format (PNG, JPEG, BMP, TIFF...; nothing is decoded),
   else by decoding with OpenCV as the loading transforms do; ``decode=True`` decodes
   every file (slower; it also finds files truncated after a valid header);
-- the mask has the size of its image (``LoadBinaryMask`` refuses any other);
+- the mask has the size of its image (``LoadBinaryMask`` refuses any other); NIfTI
+  volumes are read from their headers with nibabel, and a mask must have its volume's
+  shape and affine (``LoadNiftiMask``);
 - every caption is read by each component that parses captions (a *caption checker*:
   anything with ``check_caption(caption, source)`` that raises on a caption it cannot
   use, e.g. ``CaptionToLocationLabels`` in the pipeline, C2FVL's
@@ -27,9 +29,11 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 import cv2
+import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from .transforms.loading import read_image
+from .transforms.volume import is_nifti
 
 
 @dataclass(frozen=True)
@@ -78,19 +82,64 @@ def image_size(path: str, decode: bool = False) -> tuple[int, int]:
     return width, height
 
 
+def volume_geometry(path: str, decode: bool = False) -> tuple[tuple[int, ...], np.ndarray]:
+    """``(shape, affine)`` of a NIfTI volume from its header (``decode``: read the voxels).
+
+    Raises:
+        FileNotFoundError: no such file.
+        ValueError: not readable as NIfTI.
+    """
+    import nibabel as nib
+
+    if not osp.isfile(path):
+        raise FileNotFoundError('file not found')
+    try:
+        image = nib.load(path)
+        if decode:
+            np.asanyarray(image.dataobj)
+    except Exception as error:  # noqa: BLE001 - nibabel's many failure types, one message
+        raise ValueError(f'not readable as NIfTI: {error}') from None
+    return tuple(int(s) for s in image.shape), np.asarray(image.affine)
+
+
 def caption_checkers(components: Iterable[Any]) -> list[Any]:
     """The components among ``components`` that parse captions (``check_caption``)."""
     return [c for c in components if callable(getattr(c, 'check_caption', None))]
 
 
-def _file_problem(path: str, what: str, decode: bool) -> tuple[Optional[tuple[int, int]],
+def _file_problem(path: str, what: str, decode: bool) -> tuple[Optional[tuple],
                                                                 Optional[DataProblem]]:
+    """``(geometry, problem)``: ``(width, height)`` of an image, ``(shape, affine)`` of a
+    NIfTI volume; ``geometry`` is ``None`` when there is a problem."""
     try:
+        if is_nifti(path):
+            return volume_geometry(path, decode), None
         return image_size(path, decode), None
     except FileNotFoundError:
         return None, DataProblem(path, f'{what} not found')
     except ValueError as error:
         return None, DataProblem(path, f'{what} cannot be read: {error}')
+
+
+def _mismatch(mask_path: str, mask: tuple, img_path: str, image: tuple
+              ) -> Optional[DataProblem]:
+    """The problem of a mask whose geometry differs from its image's, if it does."""
+    if is_nifti(img_path) != is_nifti(mask_path):
+        return DataProblem(mask_path, f'mask and its image {img_path} are not both NIfTI '
+                                      'volumes')
+    if is_nifti(img_path):
+        (mask_shape, mask_affine), (shape, affine) = mask, image
+        if mask_shape != shape:
+            return DataProblem(mask_path, f'mask has shape {mask_shape} but its volume '
+                                          f'{img_path} has {shape}')
+        if not np.allclose(mask_affine, affine, atol=1e-3):
+            return DataProblem(mask_path, f'mask and its volume {img_path} have different '
+                                          'affines (voxel-to-world maps)')
+        return None
+    if mask != image:
+        return DataProblem(mask_path, f'mask is {mask[0]}x{mask[1]} (WxH) but its image '
+                                      f'{img_path} is {image[0]}x{image[1]}')
+    return None
 
 
 def check_records(records: Iterable[dict], checkers: Sequence[Any] = (),
@@ -113,10 +162,10 @@ def check_records(records: Iterable[dict], checkers: Sequence[Any] = (),
             mask_size, problem = _file_problem(str(mask_path), 'mask', decode)
             if problem:
                 problems.append(problem)
-            elif img_size is not None and mask_size != img_size:
-                problems.append(DataProblem(
-                    str(mask_path), f'mask is {mask_size[0]}x{mask_size[1]} (WxH) but its '
-                    f'image {img_path} is {img_size[0]}x{img_size[1]}'))
+            elif img_size is not None:
+                problem = _mismatch(str(mask_path), mask_size, img_path, img_size)
+                if problem:
+                    problems.append(problem)
         caption = record.get('text', '') or ''
         for checker in checkers:
             try:

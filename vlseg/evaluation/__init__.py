@@ -11,7 +11,7 @@ from .functional import (
     scores_from_counts,
     threshold_curves,
 )
-from .metrics import InfNetMetric, LesionMetric, LocationReportMetric
+from .metrics import InfNetMetric, LesionMetric, LocationReportMetric, VolumeDiceMetric
 
 __all__ = [
     'EPS',
@@ -19,6 +19,7 @@ __all__ = [
     'InfNetMetric',
     'LesionMetric',
     'LocationReportMetric',
+    'VolumeDiceMetric',
     'confusion_counts',
     'e_measure',
     'e_measure_from_counts',

@@ -9,11 +9,20 @@ from .text import (
                    TokenizeCaption,
                    embedded_text_model_path,
 )
+from .volume import (
+                     LoadNiftiMask,
+                     LoadNiftiVolume,
+                     NormalizeCTIntensity,
+                     PackVolumeInputs,
+                     RandFlipVolume,
+                     RandVolumePatchCrop,
+)
 from .zoom import RandomZoom
 
 __all__ = [
     'TEXT_FIELDS', 'PackTextSegInputs', 'LoadBinaryMask', 'LoadMedicalImageFromFile',
     'CaptionToLesionVector', 'CaptionToLocationLabels', 'DropCaption',
     'RandomFlipWithCaption', 'TokenizeCaption', 'embedded_text_model_path', 'MaskToEdge',
-    'RandomZoom'
+    'RandomZoom', 'LoadNiftiMask', 'LoadNiftiVolume', 'NormalizeCTIntensity',
+    'PackVolumeInputs', 'RandFlipVolume', 'RandVolumePatchCrop'
 ]

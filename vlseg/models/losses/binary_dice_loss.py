@@ -3,7 +3,8 @@
 Dice loss as in V-Net (Milletari et al., 3DV 2016, Eq. 1) and LViT/C2FVL's
 ``0.5 Dice + 0.5 CE``: ``1 - (2 sum(p g) + s) / (sum(p^k) + sum(g^k) + s)`` with
 ``k = 1`` (default) or ``k = 2`` (``squared_denominator``, the C2FVL/LViT
-authors' ``WeightedDiceLoss``; V-Net's form).
+authors' ``WeightedDiceLoss``; V-Net's form). Maps may be 2D or 3D (the 3D RA-UNet
+trains on volumes with it).
 
 Why not mmseg's ``DiceLoss``: with one sigmoid output channel it one-hot
 encodes the label into channel 0 = background, so it optimises the Dice of the
@@ -21,7 +22,8 @@ from vlseg.registry import MODELS
 
 
 def lesion_probability(logits: torch.Tensor) -> torch.Tensor:
-    """(N, H, W) lesion probability from (N, 1, H, W) sigmoid or (N, 2, H, W) softmax logits."""
+    """(N, *S) lesion probability from (N, 1, *S) sigmoid or (N, 2, *S) softmax logits, for
+    2D maps (S = H, W) and 3D volumes (S = X, Y, Z); (N, H, W) logits are one sigmoid map."""
     if logits.dim() == 3:
         return logits.sigmoid()
     if logits.shape[1] == 1:
@@ -65,7 +67,8 @@ class BinaryDiceLoss(nn.Module):
         valid = (target != ignore_index).to(probability.dtype)
         truth = (target == 1).to(probability.dtype) * valid
         probability = probability * valid
-        dims = (1, 2) if self.per_image else (0, 1, 2)
+        # Per image (or volume): every axis but the batch; 2D maps and 3D volumes alike.
+        dims = tuple(range(1 if self.per_image else 0, truth.dim()))
         intersection = (probability * truth).sum(dims)
         if self.squared_denominator:
             denominator = (probability ** 2).sum(dims) + (truth ** 2).sum(dims)

@@ -17,6 +17,7 @@ from mmengine.config import DictAction
 from mmengine.runner import Runner
 
 import vlseg  # noqa: F401
+from vlseg.datasets.preflight import DatasetCheckError
 from vlseg.engine import CheckpointError, inspect_checkpoint
 from vlseg.utils import load_run_config, register_all_modules
 
@@ -74,7 +75,10 @@ def build_runner(args) -> Runner:
 def main(argv=None) -> dict:
     args = parse_args(argv)
     runner = build_runner(args)
-    return runner.test()
+    try:
+        return runner.test()
+    except DatasetCheckError as error:  # every bad record listed: no traceback to read
+        raise SystemExit(f'tools/test.py: {error}') from None
 
 
 if __name__ == '__main__':

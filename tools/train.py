@@ -15,6 +15,7 @@ from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 import vlseg  # noqa: F401  (stack fixes before mmseg.models is imported)
+from vlseg.datasets.preflight import DatasetCheckError
 from vlseg.engine import CheckpointError, find_resumable_checkpoint, inspect_checkpoint
 from vlseg.utils import load_run_config, register_all_modules
 
@@ -91,7 +92,10 @@ def build_runner(args) -> Runner:
 def main(argv=None) -> None:
     args = parse_args(argv)
     runner = build_runner(args)
-    runner.train()
+    try:
+        runner.train()
+    except DatasetCheckError as error:  # every bad record listed: no traceback to read
+        raise SystemExit(f'tools/train.py: {error}') from None
 
 
 if __name__ == '__main__':

@@ -53,7 +53,8 @@ def test_training_reports_every_bad_record_before_the_first_iteration(tmp_path):
                     'train_dataloader.persistent_workers=False', 'val_dataloader.num_workers=0',
                     'val_dataloader.persistent_workers=False', *layout, check=False)
     out = done.stdout + done.stderr
-    assert done.returncode != 0 and 'DatasetCheckError' in out and '2 problem(s)' in out
+    assert done.returncode != 0 and '2 problem(s) found before training' in out
+    assert 'Traceback' not in out
     assert 'mask_b.png: mask is 24x24 (WxH) but its image' in out
     assert 'c.png: caption' in out and 'LesionVectorEncoder' in out
     assert 'Iter(train)' not in out
@@ -62,6 +63,14 @@ def test_training_reports_every_bad_record_before_the_first_iteration(tmp_path):
                      '--cfg-options', f'data_root={root}', *layout, check=False)
     assert alone.returncode == 1 and 'mask_b.png' in alone.stdout and 'c.png' in alone.stdout
     assert 'train: QaTaCOV19Dataset' in alone.stdout and '3 records, 2 problem(s)' in alone.stdout
+    unchecked = run_tool('tools/train.py', C2FVL, '--work-dir', str(tmp_path / 'w2'),
+                         '--cfg-options', f'data_root={root}', 'data_preflight=False',
+                         'train_dataloader.num_workers=0',
+                         'train_dataloader.persistent_workers=False',
+                         'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False',
+                         *layout, check=False)
+    out = unchecked.stdout + unchecked.stderr
+    assert unchecked.returncode != 0 and 'data preflight' not in out  # fails in the loop
 
 
 def test_infer_writes_every_good_image_and_lists_the_bad_ones(tmp_path):

@@ -4,6 +4,11 @@
         [--iters 20] [--warmup 3] [--device cpu|cuda] [--amp] [--out result.json]
         [--random-bert-base]
 
+3D configs (``VolumeSegmentor``, configs/ra_unet3d/) take ``--size X Y Z``: random
+CT-like volumes of that size, from which the training pipeline crops its patches
+(training figures are patches/s), while inference segments the whole volume by
+sliding windows (``inference_ms_per_image`` is then per volume; use ``--batch-size 1``).
+
 Inputs are random images (and a QaTa-style caption) sent through the config's own
 train and test pipelines, so text transforms run as in training; data loading
 from disk is not timed. Weights are randomly initialised. On CUDA, peak memory
@@ -44,7 +49,8 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Benchmark a vlseg model')
     parser.add_argument('config')
     parser.add_argument('--batch-size', type=int, default=8)
-    parser.add_argument('--size', type=int, nargs=2, default=[224, 224], metavar=('H', 'W'))
+    parser.add_argument('--size', type=int, nargs='+', default=[224, 224],
+                        help='H W of the images, or X Y Z of the volumes (3D configs)')
     parser.add_argument('--iters', type=int, default=20, help='timed iterations per phase')
     parser.add_argument('--warmup', type=int, default=3)
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
@@ -108,6 +114,8 @@ def main(argv=None) -> dict:
     device = args.device
     model = MODELS.build(cfg.model).to(device)
     size = tuple(args.size)
+    if len(size) not in (2, 3):
+        raise SystemExit(f'--size takes H W (images) or X Y Z (volumes), got {args.size}')
     train_batch = make_batch(cfg, args.batch_size, size, 'train')
     test_batch = make_batch(cfg, args.batch_size, size, 'test')
     autocast = dict(device_type=device.split(':')[0], enabled=args.amp)
@@ -134,8 +142,10 @@ def main(argv=None) -> dict:
                              args.iters, args.warmup, device)
     training_memory = peak_memory_mib(device)
 
+    volumes = len(size) == 3
     figures = dict(
         config=args.config, text_model=text_model or 'as configured', device=device,
+        unit='patches (training) / whole volumes (inference)' if volumes else 'images',
         threads=torch.get_num_threads(),
         batch_size=args.batch_size, size=list(size), amp=args.amp, iters=args.iters,
         train_images_per_s=round(args.batch_size / seconds_per_step, 2),

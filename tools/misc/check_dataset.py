@@ -74,7 +74,12 @@ def main(argv=None) -> int:
             print(f'{split}: the config has no {LOADERS[split]}')
             continue
         start = time.perf_counter()
-        dataset = DATASETS.build(loader['dataset'])
+        try:
+            dataset = DATASETS.build(loader['dataset'])
+        except (ValueError, KeyError, FileNotFoundError) as error:  # the layout itself
+            print(f'{split}: the dataset cannot be read: {error}')
+            failed = True
+            continue
         metrics = [METRICS.build(c) for c in checker_configs(
             cfg.get(EVALUATORS.get(split, '')), METRICS)]
         problems = check_dataset(dataset, model_checkers + caption_checkers(metrics),

@@ -28,7 +28,8 @@ def parse_args(argv=None):
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='the dir to save the evaluation metrics')
     parser.add_argument('--out', type=str,
-                        help='save predicted label maps (PNG, lesion = 1) to this folder')
+                        help='save predicted label maps (PNG, lesion = 1; 3D models: '
+                        'CASE.nii.gz with the volume\'s affine) to this folder')
     parser.add_argument('--show-dir', help='save overlay pictures of predictions here')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
@@ -68,7 +69,13 @@ def build_runner(args) -> Runner:
     if args.out is not None:
         cfg.test_evaluator = [cfg.test_evaluator] if isinstance(
             cfg.test_evaluator, dict) else list(cfg.test_evaluator)
-        cfg.test_evaluator.append(dict(type='IoUMetric', format_only=True, output_dir=args.out))
+        volume_metrics = [metric for metric in cfg.test_evaluator
+                          if metric['type'].split('.')[-1] == 'VolumeDiceMetric']
+        for metric in volume_metrics:  # 3D: NIfTI masks with each volume's affine
+            metric['output_dir'] = args.out
+        if not volume_metrics:
+            cfg.test_evaluator.append(dict(type='IoUMetric', format_only=True,
+                                           output_dir=args.out))
     return Runner.from_cfg(cfg)
 
 

@@ -31,7 +31,7 @@ def test_release_layout_pairs_scans_with_masks_by_case(tmp_path):
         save(tmp_path / 'infection_mask' / f'{mask_name}.nii.gz', np.zeros((8, 8, 4), np.uint8))
     data = CTVolumeDataset(data_root=str(tmp_path), cases=['coronacases_org_001'], pipeline=[])
     record = data.get_data_info(0)
-    assert len(data) == 1 and record['case'] == 'coronacases_org_001'
+    assert len(data) == 1 and record['case'] == 'coronacases_001'  # the release's words dropped
     assert record['seg_map_path'].endswith('infection_mask/coronacases_001.nii.gz')
     assert record['runs'] is None and record['text'] == ''
     assert len(CTVolumeDataset(data_root=str(tmp_path), pipeline=[])) == 2
@@ -91,6 +91,14 @@ def test_hu_clipping_and_plain_normalisation():
     np.testing.assert_allclose(stacks.ravel(), [0, 0.2, 1])
     with pytest.raises(ValueError, match='low < high'):
         NormalizeCTIntensity((5, 5))
+    # Radiopaedia's 8-bit volumes stand for [-1250, 250] HU: 0 -> -1250 (clipped to -1000,
+    # 0.0), 85 -> -750 (0.125), 255 -> 250 (0.625); other cases are read as HU.
+    release = NormalizeCTIntensity((-1000, 1000), stored_ranges={'radiopaedia': (-1250, 250)})
+    stored = np.array([[[0.0, 85.0, 255.0]]], np.float32)
+    mapped = release(dict(img=stored, case='radiopaedia_4_85506_1'))['img']
+    np.testing.assert_allclose(mapped.ravel(), [0, 0.125, 0.625], atol=1e-6)
+    as_hu = release(dict(img=stored, case='coronacases_001'))['img']
+    np.testing.assert_allclose(as_hu.ravel(), [0.5, 0.5425, 0.6275], atol=1e-6)
 
 
 def test_patches_stay_inside_one_run_and_small_volumes_are_padded():

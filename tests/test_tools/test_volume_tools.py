@@ -17,7 +17,10 @@ def test_train_then_test_then_infer_a_volume(tmp_path):
     work = tmp_path / 'work'
     run_tool('tools/train.py', CONFIG, '--work-dir', str(work), '--cfg-options', *FAST)
     checkpoint = str(work / 'epoch_2.pth')
-    tested = run_tool('tools/test.py', CONFIG, checkpoint, '--work-dir', str(tmp_path / 'test'))
+    tested = run_tool('tools/test.py', CONFIG, checkpoint, '--work-dir', str(tmp_path / 'test'),
+                      '--out', str(tmp_path / 'pred'))
+    assert sorted(p.name for p in (tmp_path / 'pred').iterdir()) == [
+        'synthetic_004.nii.gz', 'synthetic_005.nii.gz']
     scores = json.load(open(glob.glob(str(tmp_path / 'test' / '*' / '*.json'))[0]))
     assert 0 <= scores['DSC'] <= 1 and 'DSC_synthetic_004' in scores
     assert 'SYNTHETIC' in tested.stdout + tested.stderr

@@ -39,31 +39,19 @@ import argparse
 import glob
 import os
 import os.path as osp
-import re
+import sys
 from collections.abc import Sequence
 
 import numpy as np
 
-NII_SUFFIXES = ('.nii.gz', '.nii')
-_RELEASE_WORDS = re.compile(r'_org(?=[_-]|$)|covid-19-pneumonia-|-dcm$')
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-
-def case_name(path: str) -> str:
-    """File name without ``.nii`` / ``.nii.gz``."""
-    name = osp.basename(path)
-    for suffix in NII_SUFFIXES:
-        if name.lower().endswith(suffix):
-            return name[:-len(suffix)]
-    return osp.splitext(name)[0]
-
-
-def case_key(name: str) -> str:
-    """Case name with the public release's extra words dropped, lower case."""
-    return _RELEASE_WORDS.sub('', name.lower())
+from vlseg.datasets.ct_volume import case_name, find_mask  # noqa: E402
+from vlseg.datasets.transforms.volume import NIFTI_EXTENSIONS, load_nifti  # noqa: E402
 
 
 def is_nifti(path: str) -> bool:
-    return osp.isfile(path) and path.lower().endswith(NII_SUFFIXES)
+    return osp.isfile(path) and path.lower().endswith(NIFTI_EXTENSIONS)
 
 
 def list_volumes(spec: str) -> list[str]:
@@ -76,40 +64,12 @@ def list_volumes(spec: str) -> list[str]:
     return volumes
 
 
-def find_mask(image_path: str, masks: Sequence[str]) -> str:
-    """The mask volume of ``image_path`` among ``masks`` (see the module doc)."""
-    name = case_name(image_path)
-    exact = [m for m in masks if case_name(m) == name]
-    if len(exact) == 1:
-        return exact[0]
-    key = case_key(name)
-    loose = [m for m in masks if case_key(case_name(m)) == key]
-    if len(loose) == 1:
-        return loose[0]
-    if not loose:
-        raise FileNotFoundError(
-            f'no mask volume for {image_path}: expected "{name}.nii(.gz)" or, without the '
-            f'release words, "{key}.nii(.gz)" in the mask folder')
-    raise ValueError(f'several mask volumes match {image_path}: {sorted(loose)}')
-
-
 def window_to_uint8(values: np.ndarray, low: float, high: float) -> np.ndarray:
     """Clip to ``[low, high]`` and scale linearly to 0-255 (rounded)."""
     if high <= low:
         raise ValueError(f'window must have low < high, got {low}, {high}')
     scaled = (np.clip(values.astype(np.float32), low, high) - low) * (255.0 / (high - low))
     return np.rint(scaled).astype(np.uint8)
-
-
-def _load(path: str) -> np.ndarray:
-    import nibabel as nib
-
-    data = np.asanyarray(nib.load(path).dataobj)
-    while data.ndim > 3 and data.shape[-1] == 1:
-        data = data[..., 0]
-    if data.ndim != 3:
-        raise ValueError(f'{path}: expected a 3D volume, got shape {data.shape}')
-    return data
 
 
 def convert(images: str, masks: str, out: str, window: tuple[float, float] = (-1000, 1000),
@@ -135,8 +95,8 @@ def convert(images: str, masks: str, out: str, window: tuple[float, float] = (-1
     written: list[tuple[str, str]] = []
     for image_path in list_volumes(images):
         mask_path = find_mask(image_path, mask_paths)
-        volume = _load(image_path)
-        lesion = _load(mask_path) > 0
+        volume = load_nifti(image_path, 'volume')[0]
+        lesion = load_nifti(mask_path, 'mask')[0] > 0
         if volume.shape != lesion.shape:
             raise ValueError(f'{image_path} has shape {volume.shape} but its mask '
                              f'{mask_path} has {lesion.shape}')

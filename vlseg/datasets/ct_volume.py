@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import os
 import os.path as osp
+import re
 from collections.abc import Sequence
 from typing import Optional
 
@@ -13,33 +14,50 @@ from .layout_utils import load_json, normalize_split
 from .text_seg_dataset import TextSegDataset
 from .transforms.volume import NIFTI_EXTENSIONS
 
+#: Extra words of the scan names in the COVID-19-CT-Seg release (``coronacases_org_001``,
+#: ``radiopaedia_org_covid-19-pneumonia-4_85506_1-dcm``) that the mask names lack.
+_RELEASE_WORDS = re.compile(r'_org(?=[_-]|$)|covid-19-pneumonia-|-dcm$')
 
-def case_name(filename: str) -> str:
-    """``coronacases_001.nii.gz`` -> ``coronacases_001``."""
-    name = osp.basename(filename)
+
+def case_name(path: str) -> str:
+    """File name without ``.nii`` / ``.nii.gz``."""
+    name = osp.basename(path)
     for extension in NIFTI_EXTENSIONS:
         if name.lower().endswith(extension):
             return name[:-len(extension)]
     return osp.splitext(name)[0]
 
 
-def _nifti_files(folder: str) -> dict[str, str]:
-    """Case name (lower case) -> file, for the NIfTI files of ``folder``."""
+def case_key(name: str) -> str:
+    """Case name with the release's extra words dropped, lower case
+    (``coronacases_org_001`` -> ``coronacases_001``)."""
+    return _RELEASE_WORDS.sub('', name.lower())
+
+
+def find_mask(image_path: str, masks: Sequence[str]) -> str:
+    """The mask volume of ``image_path`` among ``masks``: the same case name, else the
+    same :func:`case_key` (``coronacases_org_001`` <-> ``coronacases_001``)."""
+    name = case_name(image_path)
+    exact = [m for m in masks if case_name(m) == name]
+    if len(exact) == 1:
+        return exact[0]
+    key = case_key(name)
+    loose = [m for m in masks if case_key(case_name(m)) == key]
+    if len(loose) == 1:
+        return loose[0]
+    if not loose:
+        raise FileNotFoundError(
+            f'no mask volume for {image_path}: expected "{name}.nii(.gz)" or, without the '
+            f'release words, "{key}.nii(.gz)" in the mask folder')
+    raise ValueError(f'several mask volumes match {image_path}: {sorted(loose)}')
+
+
+def nifti_files(folder: str) -> list[str]:
+    """The NIfTI files of ``folder``, sorted."""
     if not osp.isdir(folder):
         raise FileNotFoundError(f'folder not found: {folder}')
-    return {case_name(name).lower(): osp.join(folder, name) for name in sorted(os.listdir(folder))
-            if name.lower().endswith(NIFTI_EXTENSIONS) and not name.startswith('.')}
-
-
-def _mask_for(case: str, masks: dict[str, str]) -> Optional[str]:
-    # The release names masks like the scans, sometimes with a prefix or suffix
-    # (coronacases_org_001 / coronacases_001): the same case name, or one containing it.
-    key = case.lower()
-    if key in masks:
-        return masks[key]
-    stripped = key.replace('_org', '')
-    matches = [path for name, path in masks.items() if name.replace('_org', '') == stripped]
-    return matches[0] if len(matches) == 1 else None
+    return [osp.join(folder, name) for name in sorted(os.listdir(folder))
+            if name.lower().endswith(NIFTI_EXTENSIONS) and not name.startswith('.')]
 
 
 @DATASETS.register_module()
@@ -51,8 +69,9 @@ class CTVolumeDataset(TextSegDataset):
     - ``'covid19_ct_seg'``, the COVID-19-CT-Seg release (Ma et al., Zenodo 3757476),
       as the 3D RA-UNet paper uses it: ``data_root/ct_scans/*.nii[.gz]`` and
       ``data_root/infection_mask/*.nii[.gz]``, one file per case, paired by case name
-      (``coronacases_org_001`` pairs with ``coronacases_001``). The release has no
-      split: ``cases`` lists the cases of this split (``None``: all).
+      (:func:`find_mask`: ``coronacases_org_001`` pairs with ``coronacases_001``); a
+      record's ``case`` is the name without the release's extra words. The release
+      has no split: ``cases`` lists the cases of this split (``None``: all).
     - ``'stacks'``, ../shared/data/covid_ct_volumes: ``images/case_XX.nii.gz``,
       ``masks/case_XX.nii.gz``, ``split.json`` (``train`` / ``test`` case lists; ``val``
       reads ``test``, there is no validation set) and ``runs.csv``, the stretches of
@@ -90,20 +109,17 @@ class CTVolumeDataset(TextSegDataset):
 
     def _records(self, image_dir: str, mask_dir: str, cases: Optional[Sequence[str]],
                  runs: dict[str, list[tuple[int, int]]]) -> list[dict]:
-        images, masks = _nifti_files(image_dir), _nifti_files(mask_dir)
-        wanted = sorted(images) if cases is None else [c.lower() for c in cases]
+        images = {case_key(case_name(path)): path for path in nifti_files(image_dir)}
+        masks = nifti_files(mask_dir)
+        wanted = sorted(images) if cases is None else [case_key(c) for c in cases]
         records = []
         for key in wanted:
             if key not in images:
                 raise FileNotFoundError(f'CTVolumeDataset: no volume for case "{key}" in '
                                         f'{image_dir}')
-            mask = _mask_for(key, masks)
-            if mask is None:
-                raise FileNotFoundError(f'CTVolumeDataset: no infection mask for '
-                                        f'{images[key]} in {mask_dir}')
-            case = case_name(images[key])
-            case_runs = runs.get(case.lower())
-            records.append(dict(img_path=images[key], seg_map_path=mask, case=case,
+            case_runs = runs.get(key)
+            records.append(dict(img_path=images[key], seg_map_path=find_mask(images[key], masks),
+                                case=key,
                                 runs=case_runs if case_runs and len(case_runs) > 1 else None,
                                 text=''))
         return records

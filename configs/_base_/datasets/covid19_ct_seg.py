@@ -13,7 +13,10 @@ train_cases = [f'coronacases_{i:03d}' for i in range(1, 9)] + [
     'radiopaedia_10_85902_1', 'radiopaedia_10_85902_3', 'radiopaedia_14_85914_0',
     'radiopaedia_27_86410_0', 'radiopaedia_29_86490_1', 'radiopaedia_29_86491_1',
     'radiopaedia_36_86526_0', 'radiopaedia_40_86625_0']
-intensity = dict(type='NormalizeCTIntensity', window=(-1000, 1000))
+# The release's radiopaedia volumes are not in HU: its authors stored them lung-windowed,
+# [-1250, 250] HU -> 0-255; they are mapped back to HU before the window.
+intensity = dict(type='NormalizeCTIntensity', window=(-1000, 1000),
+                 stored_ranges={'radiopaedia': (-1250, 250)})
 # The paper crops the 512 x 512 x 301 volumes into 192 x 192 x 32 patches; an epoch here draws
 # as many random patches per volume as that tiling has (3 x 3 x 10 = 90), a third of them
 # centred on a lesion (nnU-Net's oversampling; the paper does not say how it sampled).

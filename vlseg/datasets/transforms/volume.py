@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os.path as osp
 from collections.abc import Sequence
+from typing import Optional
 
 import numpy as np
 import torch
@@ -103,17 +104,32 @@ class NormalizeCTIntensity(BaseTransform):
     Hounsfield units; ``window=(0, 255)`` is the plain normalisation of 8-bit stacks
     that are not in HU (../shared/data/covid_ct_volumes). The config says which: the
     values are never used to guess.
+
+    ``stored_ranges`` (``{case prefix: (low HU, high HU)}``) names cases stored as
+    8-bit 0-255 that stand for that HU range; their values are mapped back to HU
+    before the window. COVID-19-CT-Seg's ``radiopaedia`` volumes are such: the dataset
+    authors lung-windowed them, [-1250, 250] HU -> [0, 255], while its ``coronacases``
+    are in HU.
     """
 
-    def __init__(self, window: Sequence[float] = (-1000.0, 1000.0)) -> None:
+    def __init__(self, window: Sequence[float] = (-1000.0, 1000.0),
+                 stored_ranges: Optional[dict] = None) -> None:
         low, high = (float(v) for v in window)
         if not high > low:
             raise ValueError(f'NormalizeCTIntensity: window must be (low, high) with '
                              f'low < high, got {tuple(window)}')
         self.low, self.high = low, high
+        self.stored_ranges = {str(k).lower(): (float(a), float(b))
+                              for k, (a, b) in (stored_ranges or {}).items()}
 
     def transform(self, results: dict) -> dict:
-        volume = np.clip(results['img'], self.low, self.high)
+        volume = results['img']
+        case = str(results.get('case', '')).lower()
+        for prefix, (low_hu, high_hu) in self.stored_ranges.items():
+            if case.startswith(prefix):
+                volume = low_hu + volume.astype(np.float32) / 255.0 * (high_hu - low_hu)
+                break
+        volume = np.clip(volume, self.low, self.high)
         results['img'] = ((volume - self.low) / (self.high - self.low)).astype(np.float32)
         return results
 

@@ -118,6 +118,13 @@ def test_patches_stay_inside_one_run_and_small_volumes_are_padded():
         out = centred(dict(img=volume, gt_seg_map=mask, runs=[(0, 9), (10, 29)]))
         if out['patch_origin'][2] >= 10:  # the run that has the lesion
             assert out['gt_seg_map'].sum() == 9
+    # Two lesion voxels far apart: every lesion-centred patch holds one (the centre is one
+    # voxel, not a mix of their coordinates).
+    sparse = np.zeros((40, 40, 40), np.uint8)
+    sparse[2, 2, 2] = sparse[37, 37, 37] = 1
+    tiny = RandVolumePatchCrop(patch_size=(4, 4, 4), lesion_ratio=1.0)
+    assert all(tiny(dict(img=sparse.astype(np.float32), gt_seg_map=sparse))['gt_seg_map'].sum()
+               == 1 for _ in range(50))
     # A run of 3 slices and a volume smaller than the patch in-plane: padded to the patch.
     small = crop(dict(img=np.ones((10, 12, 3), np.float32), gt_seg_map=np.ones((10, 12, 3),
                                                                               np.uint8)))

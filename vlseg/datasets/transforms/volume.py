@@ -177,15 +177,16 @@ class RandVolumePatchCrop(BaseTransform):
         first, stop = self._run(results, volume.shape[2])
         volume = volume[:, :, first:stop]
         mask = None if mask is None else mask[:, :, first:stop]
-        lesions = None
+        centre = None
         if mask is not None and np.random.rand() < self.lesion_ratio:
             lesions = np.argwhere(mask > 0)
+            if len(lesions):
+                centre = lesions[np.random.randint(len(lesions))]  # one voxel, all axes
         starts = []
         for axis, (size, patch) in enumerate(zip(volume.shape, self.patch_size)):
             room = max(0, size - patch)
-            if lesions is not None and len(lesions):
-                centre = lesions[np.random.randint(len(lesions))][axis]
-                starts.append(int(np.clip(centre - patch // 2, 0, room)))
+            if centre is not None:
+                starts.append(int(np.clip(centre[axis] - patch // 2, 0, room)))
             else:
                 starts.append(np.random.randint(room + 1))
         window = tuple(slice(s, s + p) for s, p in zip(starts, self.patch_size))

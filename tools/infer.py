@@ -120,6 +120,7 @@ def segment_volumes(model, args) -> int:
                          'and --text-source')
     paths = list_images(args.inputs, NIFTI_EXTENSIONS)
     mask_dir = osp.join(args.out_dir, 'masks')
+    os.makedirs(mask_dir, exist_ok=True)
     failures = []
     for path in paths:
         try:
@@ -156,8 +157,8 @@ def main(argv=None) -> int:
                          f'{args.config} builds a {type(model).__name__}')
     text_free = [osp.basename(p) for p, c in zip(paths, captions) if not c]
     if text_free:
-        how = ('with the generated report' if self_guided and model.text_source != 'none'
-               else 'text-free')
+        how = ('with the generated report' if self_guided and model.text_source in (
+            'generated', 'caption_or_generated') else 'text-free')
         print(f'{len(text_free)} of {len(paths)} images have no caption and are segmented '
               f'{how}: {", ".join(text_free[:5])}{" ..." if len(text_free) > 5 else ""}')
     mask_dir = osp.join(args.out_dir, 'masks')

@@ -60,6 +60,9 @@ def build_runner(args) -> Runner:
         cfg[key] = None
     cfg.custom_hooks = [hook for hook in cfg.get('custom_hooks') or []
                         if hook['type'].split('.')[-1] not in TRAINING_ONLY_HOOKS]
+    if args.show_dir and cfg.model.get('type') == 'VolumeSegmentor':
+        raise SystemExit('tools/test.py: --show-dir draws 2D overlays; for a 3D model use '
+                         '--out DIR (NIfTI masks with each volume\'s affine)')
     if args.show_dir:
         hook = cfg.default_hooks.visualization
         hook['draw'] = True

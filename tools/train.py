@@ -55,7 +55,8 @@ def resumable_checkpoint(work_dir: str):
                   level=logging.WARNING)
     if path is None:
         print_log(f'--resume: no checkpoint to resume from in {work_dir}; training starts '
-                  'from the beginning', logger='current', level=logging.WARNING)
+                  'from the beginning (from load_from, if the config sets it)',
+                  logger='current', level=logging.WARNING)
     else:
         print_log(f'--resume: resuming from {path}', logger='current')
     return path
@@ -73,8 +74,12 @@ def build_runner(args) -> Runner:
             cfg.optim_wrapper.loss_scale = 'dynamic'
     try:
         if args.resume == 'auto':
-            cfg.resume = True
-            cfg.load_from = resumable_checkpoint(cfg.work_dir)
+            path = resumable_checkpoint(cfg.work_dir)
+            # Nothing loadable: a fresh run (mmengine's own search would read the
+            # work dir's last_checkpoint pointer, which may name the file just skipped).
+            cfg.resume = path is not None
+            if path is not None:
+                cfg.load_from = path
         elif args.resume is not None:
             inspect_checkpoint(args.resume, resume=True)
             cfg.resume = True

@@ -53,7 +53,7 @@ def test_training_reports_every_bad_record_before_the_first_iteration(tmp_path):
                     'train_dataloader.persistent_workers=False', 'val_dataloader.num_workers=0',
                     'val_dataloader.persistent_workers=False', *layout, check=False)
     out = done.stdout + done.stderr
-    assert done.returncode != 0 and '2 problem(s) found before training' in out
+    assert done.returncode != 0 and '2 problem(s) found before the run' in out
     assert 'Traceback' not in out
     assert 'mask_b.png: mask is 24x24 (WxH) but its image' in out
     assert 'c.png: caption' in out and 'LesionVectorEncoder' in out

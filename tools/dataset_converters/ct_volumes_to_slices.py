@@ -50,7 +50,7 @@ from vlseg.datasets.ct_volume import case_name, find_mask  # noqa: E402
 from vlseg.datasets.transforms.volume import NIFTI_EXTENSIONS, load_nifti  # noqa: E402
 
 
-def is_nifti(path: str) -> bool:
+def is_nifti_file(path: str) -> bool:
     return osp.isfile(path) and path.lower().endswith(NIFTI_EXTENSIONS)
 
 
@@ -58,7 +58,7 @@ def list_volumes(spec: str) -> list[str]:
     """NIfTI files in a folder, or matching a glob pattern, sorted."""
     paths = [osp.join(spec, n) for n in os.listdir(spec)] if osp.isdir(spec) \
         else glob.glob(spec)
-    volumes = sorted(p for p in paths if is_nifti(p))
+    volumes = sorted(p for p in paths if is_nifti_file(p))
     if not volumes:
         raise FileNotFoundError(f'no NIfTI volume (.nii, .nii.gz) found at {spec}')
     return volumes

@@ -42,6 +42,10 @@ def main(argv=None) -> int:
     if not generator:
         raise SystemExit(f'{args.self_guided_checkpoint} has no {PREFIX}* weights: not a '
                          'self-guided (SelfGuidedSegmentor) checkpoint')
+    if not any(key.startswith(PREFIX + 'backbone.') for key in generator):
+        raise SystemExit(f'the report generator of {args.self_guided_checkpoint} has no backbone '
+                         'of its own: it reads its segmentor\'s encoder (report_levels) and '
+                         'cannot write reports for another model')
     replaced = sum(key.startswith(PREFIX) for key in model)
     merged = {key: value for key, value in model.items() if not key.startswith(PREFIX)}
     merged.update(generator)

@@ -26,7 +26,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 from mmengine.config import DictAction
 
 import vlseg  # noqa: F401
-from vlseg.datasets.preflight import caption_checkers, check_dataset, describe
+from vlseg.datasets.preflight import caption_checkers, check_dataset, count_records, describe
 from vlseg.registry import DATASETS, METRICS, MODELS
 from vlseg.utils import load_config, register_all_modules
 
@@ -87,7 +87,7 @@ def main(argv=None) -> int:
         for problem in problems:
             print(problem)
         failed |= bool(problems)
-        print(f'{split}: {describe(dataset)}, {len(dataset)} records, {len(problems)} '
+        print(f'{split}: {describe(dataset)}, {count_records(dataset)} records, {len(problems)} '
               f'problem(s), checked in {time.perf_counter() - start:.1f} s')
     return 1 if failed else 0
 

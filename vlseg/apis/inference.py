@@ -110,7 +110,11 @@ def inference_volume(model: torch.nn.Module, path: str):
         ``(mask, affine)``: the uint8 lesion mask ``(X, Y, Z)`` at the volume's size
         and the volume's affine, to write the mask beside it.
     """
-    packed = build_inference_pipeline(model.cfg)(dict(img_path=path))
+    from vlseg.datasets.ct_volume import case_key, case_name
+
+    # The case name, as dataset records carry it (NormalizeCTIntensity's stored_ranges).
+    packed = build_inference_pipeline(model.cfg)(dict(img_path=path,
+                                                      case=case_key(case_name(path))))
     sample = model.test_step(dict(inputs=[packed['inputs']],
                                   data_samples=[packed['data_samples']]))[0]
     return sample.pred_volume[0].cpu().numpy(), sample.metainfo['affine']

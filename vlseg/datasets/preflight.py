@@ -59,7 +59,7 @@ class DatasetCheckError(ValueError):
         if len(self.problems) > self.max_listed:
             lines.append(f'  ... and {len(self.problems) - self.max_listed} more')
         super().__init__(
-            f'{what}: {len(self.problems)} problem(s) found before training, fix them (or '
+            f'{what}: {len(self.problems)} problem(s) found before the run, fix them (or '
             'set data_preflight=False in the config to skip this check):\n' + '\n'.join(lines))
 
 
@@ -99,7 +99,12 @@ def volume_geometry(path: str, decode: bool = False) -> tuple[tuple[int, ...], n
             np.asanyarray(image.dataobj)
     except Exception as error:  # noqa: BLE001 - nibabel's many failure types, one message
         raise ValueError(f'not readable as NIfTI: {error}') from None
-    return tuple(int(s) for s in image.shape), np.asarray(image.affine)
+    shape = tuple(int(s) for s in image.shape)
+    if len(shape) == 4 and shape[3] == 1:  # as LoadNiftiVolume reads it
+        shape = shape[:3]
+    if len(shape) != 3:
+        raise ValueError(f'has shape {shape}; expected a 3D volume')
+    return shape, np.asarray(image.affine)
 
 
 def caption_checkers(components: Iterable[Any]) -> list[Any]:
@@ -117,7 +122,7 @@ def _file_problem(path: str, what: str, decode: bool) -> tuple[Optional[tuple],
         return image_size(path, decode), None
     except FileNotFoundError:
         return None, DataProblem(path, f'{what} not found')
-    except ValueError as error:
+    except (ValueError, OSError) as error:  # undecodable, or unreadable (permissions)
         return None, DataProblem(path, f'{what} cannot be read: {error}')
 
 
@@ -201,6 +206,11 @@ def check_dataset(dataset: Any, checkers: Sequence[Any] = (), decode: bool = Fal
         records = [part.get_data_info(index) for index in range(len(part))]
         problems += check_records(records, part_checkers, decode)
     return problems
+
+
+def count_records(dataset: Any) -> int:
+    """Records of the datasets inside the wrappers (a RepeatDataset counts its dataset once)."""
+    return sum(len(part) for part in dataset_parts(dataset))
 
 
 def describe(dataset: Any) -> str:

@@ -25,9 +25,9 @@ from mmengine.logging import print_log
 from vlseg.registry import DATASETS
 
 from .ct_volume import CTVolumeDataset
-from .synthetic_cxr import default_cache_root
+from .synthetic_cxr import build_once, default_cache_root
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 #: Voxel size (mm) written into the affine: thick-slice CT.
 SPACING = (0.8, 0.8, 5.0)
 
@@ -62,27 +62,25 @@ def synthetic_ct_volume(shape: Sequence[int] = (96, 96, 24), seed: int = 0,
 
 def generate_synthetic_ct(root: str, num_cases: int = 6, shape: Sequence[int] = (96, 96, 24),
                           seed: int = 0) -> str:
-    """Write ``num_cases`` volumes in the COVID-19-CT-Seg layout under ``root`` (once)."""
+    """Write ``num_cases`` volumes in the COVID-19-CT-Seg layout under ``root`` (once; safe
+    with several processes: :func:`vlseg.datasets.synthetic_cxr.build_once`)."""
     import nibabel as nib
 
-    stamp = osp.join(root, 'synthetic.json')
-    info = dict(version=GENERATOR_VERSION, num_cases=num_cases, shape=list(shape), seed=seed,
-                note='SYNTHETIC CT-like volumes drawn by vlseg, not patient data')
-    if osp.isfile(stamp):
-        with open(stamp) as file:
-            if json.load(file) == info:
-                return root
-    affine = np.diag([*SPACING, 1.0])
-    for folder in ('ct_scans', 'infection_mask'):
-        os.makedirs(osp.join(root, folder), exist_ok=True)
-    for index in range(num_cases):
-        volume, mask = synthetic_ct_volume(shape, seed * 1000 + index)
-        name = f'synthetic_{index:03d}.nii.gz'
-        nib.save(nib.Nifti1Image(volume, affine), osp.join(root, 'ct_scans', name))
-        nib.save(nib.Nifti1Image(mask, affine), osp.join(root, 'infection_mask', name))
-    with open(stamp, 'w') as file:
-        json.dump(info, file)
-    return root
+    def write(staging: str) -> None:
+        affine = np.diag([*SPACING, 1.0])
+        for folder in ('ct_scans', 'infection_mask'):
+            os.makedirs(osp.join(staging, folder))
+        for index in range(num_cases):
+            volume, mask = synthetic_ct_volume(shape, seed * 1000 + index)
+            name = f'synthetic_{index:03d}.nii.gz'
+            nib.save(nib.Nifti1Image(volume, affine), osp.join(staging, 'ct_scans', name))
+            nib.save(nib.Nifti1Image(mask, affine), osp.join(staging, 'infection_mask', name))
+        with open(osp.join(staging, 'synthetic.json'), 'w') as file:
+            json.dump(dict(version=GENERATOR_VERSION, num_cases=num_cases, shape=list(shape),
+                           seed=seed, note='SYNTHETIC CT-like volumes drawn by vlseg, not '
+                           'patient data'), file)
+
+    return build_once(root, write)
 
 
 @DATASETS.register_module()

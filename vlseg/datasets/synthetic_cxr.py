@@ -16,7 +16,7 @@ import logging
 import os
 import os.path as osp
 import tempfile
-from typing import Optional
+from typing import Callable, Optional
 
 import cv2
 import numpy as np
@@ -109,12 +109,39 @@ def generate_synthetic_cxr(root: str, seed: int = 0, size: int = 128,
     workers or an interrupted run never leave a half-written dataset.
     """
     split_sizes = split_sizes or SPLIT_SIZES
+
+    def write(staging: str) -> None:
+        _write_synthetic_cxr(staging, seed, size, split_sizes)
+
+    return build_once(root, write)
+
+
+def build_once(root: str, write: Callable[[str], None]) -> str:
+    """Make ``root`` with ``write(folder)`` unless a complete copy is there (``COMPLETE``).
+
+    ``write`` fills a temporary folder beside ``root``, which is then renamed to ``root``, so
+    parallel workers or ranks, or an interrupted run, never leave a half-written dataset.
+    """
     done_flag = osp.join(root, 'COMPLETE')
     if osp.exists(done_flag):
         return root
     parent = osp.dirname(osp.abspath(root))
     os.makedirs(parent, exist_ok=True)
-    staging = tempfile.mkdtemp(prefix='.synthetic_cxr-', dir=parent)
+    staging = tempfile.mkdtemp(prefix=f'.{osp.basename(root)}-', dir=parent)
+    write(staging)
+    with open(osp.join(staging, 'COMPLETE'), 'w') as file:
+        file.write('complete\n')
+    try:
+        os.rename(staging, root)
+    except OSError:  # another process finished first
+        import shutil
+        shutil.rmtree(staging, ignore_errors=True)
+        if not osp.exists(done_flag):
+            raise
+    return root
+
+
+def _write_synthetic_cxr(staging: str, seed: int, size: int, split_sizes: dict) -> None:
     for split_index, (split, count) in enumerate(sorted(split_sizes.items())):
         rng = np.random.default_rng([seed, split_index])
         os.makedirs(osp.join(staging, 'images', split))
@@ -131,17 +158,9 @@ def generate_synthetic_cxr(root: str, seed: int = 0, size: int = 128,
         os.makedirs(osp.join(staging, 'annotations'), exist_ok=True)
         with open(osp.join(staging, 'annotations', f'{split}.json'), 'w') as file:
             json.dump(records, file, indent=1)
-    with open(osp.join(staging, 'COMPLETE'), 'w') as file:
+    with open(osp.join(staging, 'synthetic.json'), 'w') as file:
         json.dump(dict(version=GENERATOR_VERSION, seed=seed, size=size,
                        split_sizes=split_sizes, synthetic=True), file)
-    try:
-        os.rename(staging, root)
-    except OSError:  # another process finished first
-        import shutil
-        shutil.rmtree(staging, ignore_errors=True)
-        if not osp.exists(done_flag):
-            raise
-    return root
 
 
 @DATASETS.register_module()

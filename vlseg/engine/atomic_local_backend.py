@@ -7,6 +7,8 @@ hidden temporary file beside the target (``.NAME.partial``), flushes it to disk 
 renames it over the target (``os.replace``, atomic on POSIX and Windows), so the
 final name always holds a complete file. The tools give it to ``CheckpointHook``
 (``backend_args=dict(backend='atomic_local')``, ``vlseg.utils.load_run_config``).
+The hook's small ``last_checkpoint`` pointer is written by mmengine directly; ``--resume``
+does not trust it (``vlseg.engine.find_resumable_checkpoint`` inspects the files).
 """
 from __future__ import annotations
 

@@ -2,9 +2,11 @@
 
 ``torch.load`` on a file that is not a checkpoint fails with the unpickler's own words
 (``KeyError: 101`` for a PNG); a truncated checkpoint fails deep inside the zip reader.
-:func:`inspect_checkpoint` opens the file the cheap way (the zip directory, every
-member's CRC, the pickled structure without reading the tensors: ``mmap``) and raises
-:class:`CheckpointError` naming the file and saying what it is not.
+:func:`inspect_checkpoint` checks the file before anything loads it (its first bytes,
+the zip directory, every member's CRC, which reads the file once, and the pickled
+structure with the tensors mapped, not loaded: ``mmap``) and raises
+:class:`CheckpointError` naming the file and saying what it is not. URLs are left to
+mmengine.
 :func:`find_resumable_checkpoint` is ``--resume`` without a path: the newest
 ``iter_N.pth`` / ``epoch_N.pth`` of a work dir that passes, with the ones skipped and why.
 """
@@ -57,6 +59,8 @@ def inspect_checkpoint(path: str, resume: bool = False) -> dict[str, Any]:
         CheckpointError: no such file, an empty, truncated or corrupt file, a file of
             another kind (image, text...), or a checkpoint without the needed entries.
     """
+    if '://' in str(path):
+        return {}  # a URL (https://, s3://...): mmengine fetches it; nothing local to inspect
     if not osp.isfile(path):
         raise CheckpointError(f'{path}: no such checkpoint file')
     size = osp.getsize(path)

@@ -8,7 +8,13 @@ from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 
-from vlseg.datasets.preflight import DatasetCheckError, caption_checkers, check_dataset, describe
+from vlseg.datasets.preflight import (
+    DatasetCheckError,
+    caption_checkers,
+    check_dataset,
+    count_records,
+    describe,
+)
 from vlseg.registry import HOOKS
 
 
@@ -50,7 +56,7 @@ class DataPreflightHook(Hook):
             for problem in problems:
                 print_log(f'data preflight: {problem}', logger='current', level=40)
             raise DatasetCheckError(name, problems)
-        print_log(f'data preflight: {len(dataset)} records of the {name} checked in '
+        print_log(f'data preflight: {count_records(dataset)} records of the {name} checked in '
                   f'{time.perf_counter() - start:.1f} s, no problems', logger='current')
 
     def before_train(self, runner) -> None:

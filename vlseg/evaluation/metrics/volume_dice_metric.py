@@ -68,18 +68,19 @@ class VolumeDiceMetric(BaseMetric):
     def compute_metrics(self, results: list) -> dict[str, float]:
         if not results:
             raise ValueError('VolumeDiceMetric got no volumes to evaluate')
-        scores = {}
-        for name, overlap, predicted, truth in results:
-            total = predicted + truth
-            scores[name] = 1.0 if total == 0 else 2 * overlap / total
+        scores = [1.0 if predicted + truth == 0 else 2 * overlap / (predicted + truth)
+                  for _, overlap, predicted, truth in results]
         overlap = sum(r[1] for r in results)
         total = sum(r[2] + r[3] for r in results)
-        out = {'DSC': float(np.mean(list(scores.values()))),
+        out = {'DSC': float(np.mean(scores)),
                'DSC_pooled': 1.0 if total == 0 else 2 * overlap / total}
-        out.update({f'DSC_{name}': value for name, value in scores.items()})
+        names = [r[0] for r in results]
+        if len(set(names)) != len(names):
+            raise ValueError(f'VolumeDiceMetric: volumes share a case name: {sorted(names)}')
+        out.update({f'DSC_{name}': value for name, value in zip(names, scores)})
         table = PrettyTable(['volume', 'DSC', 'lesion voxels', 'predicted voxels'])
-        for name, _, predicted, truth in results:
-            table.add_row([name, f'{scores[name]:.4f}', truth, predicted])
+        for (name, _, predicted, truth), score in zip(results, scores):
+            table.add_row([name, f'{score:.4f}', truth, predicted])
         table.add_row(['mean', f'{out["DSC"]:.4f}', '', ''])
         print_log('\n' + table.get_string(), logger=MMLogger.get_current_instance())
         return out

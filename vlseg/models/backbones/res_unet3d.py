@@ -21,8 +21,9 @@ Where the paper is silent, or we choose:
   matrix per head; at stride 8 it is 24 x 24 x 4 = 2,304 tokens.
   ``ra_level`` (index into ``channels``) chooses another.
 - **Bottleneck widths.** ResNet-50's reduction 4 (128 -> 32 -> 128) and BoTNet's 4
-  heads (``ra_reduction``, ``ra_heads``); logits scaled by ``1 / sqrt(d_head)`` as in
-  the Transformer (BoTNet's reference code leaves them unscaled).
+  heads (``ra_reduction``, ``ra_heads``); logits scaled by ``1 / sqrt(d_head)``. The
+  position terms are absolute per axis (BoTNet's ``abs`` variant, in 3D), as the paper's
+  ``w_d + w_h + w_w`` says, not BoTNet's default relative logits.
 - **Normalisation and activation.** Not stated: instance norm and LeakyReLU(0.01),
   nnU-Net's choice for 3D CT patches at small batch sizes (``norm_cfg``, ``act_cfg``).
 - ``ra_level=None`` is the 3D U-Net baseline: the same network without RA.

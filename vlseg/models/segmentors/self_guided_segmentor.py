@@ -36,7 +36,7 @@ Option (ours, not the paper's): ``report_levels=(1, 2, 3)`` feeds the report
 generator those levels of the segmentor's own backbone instead of the image (a
 ``LERG`` built with ``in_channels``, no backbone of its own): one image encoder, run
 once per training step, trained by the segmentation and the zone losses together.
-The backbone must not read the text (it is the text-free part of the model).
+At test time the backbone then runs twice per image (for the report, then with it).
 
 Option (the authors' code, not in the paper): ``contrastive_warmup=dict(iters=N,
 alignment=...)`` trains only an image-text contrastive loss for the first ``N``
@@ -110,9 +110,6 @@ class SelfGuidedSegmentor(LanguageGuidedSegmentor):
                              'reads the images (report_levels=None); one built without '
                              '(LERG in_channels=...) needs report_levels, the backbone '
                              'levels it reads')
-        if self.report_levels is not None and getattr(self.backbone, 'consumes_text', False):
-            raise ValueError('SelfGuidedSegmentor: report_levels needs a backbone that does '
-                             f'not read the text; {type(self.backbone).__name__} does')
         self.report_cfg = dict(threshold=0.5, style='sgseg', min_zones=1)
         unknown = sorted(set(report or {}) - set(self.report_cfg))
         if unknown:
@@ -182,7 +179,8 @@ class SelfGuidedSegmentor(LanguageGuidedSegmentor):
             raise ValueError(f"{source}: text_source='caption_zones' needs the sample's "
                              'caption, and it has none')
         zones = parse_caption(caption, source=source).location_labels()
-        return location_report(zones, **self.report_cfg)
+        # Exactly the caption's zones: no most-probable zone is added.
+        return location_report(zones, **dict(self.report_cfg, min_zones=0))
 
     def _select_text(self, inputs: Tensor, data_samples: SampleList) -> None:
         """Put the test-time text into each sample's ``text`` (keeping its ``caption``)."""

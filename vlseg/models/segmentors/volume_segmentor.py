@@ -46,7 +46,7 @@ class VolumeSegmentor(BaseModel):
 
     def __init__(self, backbone: dict, loss_decode: Optional[dict] = None,
                  threshold: float = 0.5, test_cfg: Optional[dict] = None,
-                 train_cfg: Optional[dict] = None, data_preprocessor: Optional[dict] = None,
+                 data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor or dict(
             type='VolumeDataPreProcessor'), init_cfg=init_cfg)
@@ -57,6 +57,10 @@ class VolumeSegmentor(BaseModel):
         patch = getattr(self.backbone, 'patch_size', None)
         self.test_cfg = dict(roi_size=patch, overlap=0.5, sw_batch_size=1, mode='gaussian',
                              sigma_scale=0.125)
+        unknown = sorted(set(test_cfg or {}) - set(self.test_cfg))
+        if unknown:
+            raise ValueError(f'VolumeSegmentor: unknown test_cfg keys {unknown}; known: '
+                             f'{sorted(self.test_cfg)}')
         self.test_cfg.update(test_cfg or {})
         roi = self.test_cfg['roi_size']
         if roi is None:
@@ -89,7 +93,7 @@ class VolumeSegmentor(BaseModel):
                            'needs LoadNiftiMask before PackVolumeInputs')
         target = torch.stack([s.gt_volume[0] for s in data_samples]).long()
         loss = self.loss_decode(self._forward(inputs), target)
-        return {'loss_dice': loss}
+        return {getattr(self.loss_decode, 'loss_name', 'loss_dice'): loss}
 
     @torch.no_grad()
     def segment_volume(self, volume: Tensor) -> Tensor:

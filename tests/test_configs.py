@@ -81,7 +81,6 @@ def _volume_config_trains_and_predicts(cfg):
     for step in pipeline:
         if step['type'] == 'RandVolumePatchCrop':
             step['patch_size'] = patch
-    cfg.train_dataloader.dataset = dict(pipeline=pipeline)
     cfg.model.backbone.patch_size = patch
     torch.manual_seed(0)
     np.random.seed(0)

@@ -23,7 +23,10 @@ def make_batch(cfg, batch_size: int, size: tuple[int, ...], mode: str = 'train',
     trains or infers on. Resizing and cropping steps in the pipeline still apply.
     """
     loader = cfg.train_dataloader if mode == 'train' else cfg.test_dataloader
-    pipeline = Compose(loader.dataset.pipeline)
+    dataset = loader.dataset
+    while 'pipeline' not in dataset and 'dataset' in dataset:  # RepeatDataset and the like
+        dataset = dataset.dataset
+    pipeline = Compose(dataset.pipeline)
     rng = np.random.default_rng(seed)
     samples = []
     volumes = len(size) == 3

@@ -70,10 +70,13 @@ def caption_lookup(path):
 
 
 def text_origin(model, caption) -> str:
-    """Where the text the model read came from: 'caption', 'generated' or 'none'."""
+    """Where the text the model read came from: 'caption', 'caption_zones' (the
+    caption's zones as a report), 'generated' or 'none'."""
     source = model.text_source if isinstance(model, SelfGuidedSegmentor) else 'caption'
     if source == 'generated' or (source == 'caption_or_generated' and not caption):
         return 'generated'
+    if source == 'caption_zones':
+        return source
     return 'caption' if caption and source != 'none' else 'none'
 
 

@@ -96,6 +96,8 @@ def parse_args(argv=None):
                         'generated report)')
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--batch-size', type=int, default=4)
+    parser.add_argument('--amp', action='store_true',
+                        help='mixed precision: bf16 autocast on a CPU, fp16 on CUDA')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     return parser.parse_args(argv)
 
@@ -127,7 +129,7 @@ def segment_volumes(model, args) -> int:
     failures = []
     for path in paths:
         try:
-            mask, affine = inference_volume(model, path)
+            mask, affine = inference_volume(model, path, amp=args.amp)
         except Exception as error:  # noqa: BLE001 - reported per volume, the others go on
             failures.append((path, f'{type(error).__name__}: {error}'))
             continue
@@ -169,7 +171,7 @@ def main(argv=None) -> int:
     os.makedirs(mask_dir, exist_ok=True)
     os.makedirs(overlay_dir, exist_ok=True)
     failures: list[tuple[str, str]] = []
-    samples = inference_model(model, paths, captions, batch_size=args.batch_size,
+    samples = inference_model(model, paths, captions, batch_size=args.batch_size, amp=args.amp,
                               failures=failures)
     load_image = LoadMedicalImageFromFile()
     texts = []

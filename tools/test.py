@@ -19,7 +19,7 @@ from mmengine.runner import Runner
 import vlseg  # noqa: F401
 from vlseg.datasets.preflight import DatasetCheckError
 from vlseg.engine import CheckpointError, inspect_checkpoint
-from vlseg.utils import load_run_config, register_all_modules
+from vlseg.utils import enable_amp, load_run_config, register_all_modules
 
 
 def parse_args(argv=None):
@@ -31,6 +31,8 @@ def parse_args(argv=None):
                         help='save predicted label maps (PNG, lesion = 1; 3D models: '
                         'CASE.nii.gz with the volume\'s affine) to this folder')
     parser.add_argument('--show-dir', help='save overlay pictures of predictions here')
+    parser.add_argument('--amp', action='store_true',
+                        help='mixed precision: bf16 autocast on a CPU, fp16 on CUDA')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override config settings, e.g. data_root=/data/qata')
@@ -58,6 +60,8 @@ def build_runner(args) -> Runner:
     cfg.load_from = args.checkpoint
     for key in ('train_dataloader', 'train_cfg', 'optim_wrapper', 'param_scheduler'):
         cfg[key] = None
+    if args.amp:
+        enable_amp(cfg, train=False)
     cfg.custom_hooks = [hook for hook in cfg.get('custom_hooks') or []
                         if hook['type'].split('.')[-1] not in TRAINING_ONLY_HOOKS]
     if args.show_dir and cfg.model.get('type') == 'VolumeSegmentor':

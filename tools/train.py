@@ -17,7 +17,7 @@ from mmengine.runner import Runner
 import vlseg  # noqa: F401  (stack fixes before mmseg.models is imported)
 from vlseg.datasets.preflight import DatasetCheckError
 from vlseg.engine import CheckpointError, find_resumable_checkpoint, inspect_checkpoint
-from vlseg.utils import load_run_config, register_all_modules
+from vlseg.utils import enable_amp, load_run_config, register_all_modules
 
 
 def parse_args(argv=None):
@@ -30,7 +30,8 @@ def parse_args(argv=None):
         'the work dir that loads (newer ones that do not are skipped, and said so)')
     parser.add_argument(
         '--amp', action='store_true', default=False,
-        help='enable automatic mixed precision training')
+        help='mixed precision: bf16 autocast on a CPU (no loss scaling), fp16 with '
+        'dynamic loss scaling on CUDA; validation in the same precision')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override config settings, e.g. data_root=/data/qata '
@@ -66,12 +67,7 @@ def build_runner(args) -> Runner:
     register_all_modules()
     cfg = load_run_config(args.config, args.cfg_options, args.launcher, args.work_dir)
     if args.amp:
-        if cfg.optim_wrapper.get('type', 'OptimWrapper') == 'AmpOptimWrapper':
-            print_log('AMP training is already enabled in your config.', logger='current',
-                      level=logging.WARNING)
-        else:
-            cfg.optim_wrapper.type = 'AmpOptimWrapper'
-            cfg.optim_wrapper.loss_scale = 'dynamic'
+        enable_amp(cfg)
     try:
         if args.resume == 'auto':
             path = resumable_checkpoint(cfg.work_dir)

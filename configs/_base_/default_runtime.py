@@ -17,3 +17,7 @@ custom_hooks = [dict(type='FiniteLossHook')]
 # first iteration and report all problems at once (DataPreflightHook); False skips the check
 # (e.g. for a huge dataset already checked with tools/misc/check_dataset.py).
 data_preflight = True
+# torch.compile of the train / val / test steps, mmengine's option, off unless set:
+# `compile = True` (or torch.compile's keyword arguments, `compile = dict(mode=...)`; on the
+# command line `--cfg-options compile.mode=max-autotune`). On a CPU the first steps then
+# take minutes to compile. Mixed precision is the tools' `--amp`.

@@ -1,20 +1,41 @@
 """Training throughput, inference latency and peak memory of a config's model.
 
     python tools/analysis_tools/benchmark.py CONFIG [--batch-size 8] [--size 224 224]
-        [--iters 20] [--warmup 3] [--device cpu|cuda] [--amp] [--out result.json]
-        [--random-bert-base]
+        [--iters 20] [--warmup 3] [--device cpu|cuda] [--amp] [--compile]
+        [--real-data] [--compare REF_CHECKOUT [--ref-amp]] [--out result.json]
+        [--random-bert-base] [--cfg-options ...]
+
+Inputs are random images (and a QaTa-style caption) sent through the config's own
+train and test pipelines, so text transforms run as in training; weights are randomly
+initialised. The training step is split into forward (with the data preprocessor and
+the losses), backward and optimiser (step and zero-grad), timed around the optimiser
+wrapper's ``backward`` and ``step``, so models with their own ``train_step`` (Inf-Net's
+three scales) are split alike. On CUDA, peak memory is ``torch.cuda.max_memory_allocated``
+of each phase; on the CPU it is the process's peak resident set size (RSS), which
+includes the Python process and libraries, measured after each phase (inference first).
+
+``--amp``: mixed precision as ``tools/train.py --amp`` sets it (bf16 autocast on a CPU
+through ``AutocastOptimWrapper``, ``AmpOptimWrapper`` on CUDA; inference under the same
+autocast). ``--compile``: ``torch.compile`` of ``train_step`` and ``test_step``, as
+mmengine's ``compile=True`` does (warm-up steps then include the compilation).
+
+``--real-data``: the training steps read the config's training dataloader (its dataset
+on disk, workers, collate) instead of one random batch, and the time each step waited
+for its batch is reported beside the step time (``data_time_fraction``): the data
+pipeline is the bottleneck when it is not well under 10%.
+
+``--compare REF_CHECKOUT``: times this checkout and another checkout of vlseg (e.g. a
+``git worktree`` of an older commit) on the same config path, each in its own worker
+process with the same threads, one step at a time in alternation (the order swapped
+every round), so that load on a shared machine hits both alike; it prints each one's
+median step and inference time and the speed-ups. The reference runs in fp32 unless
+``--ref-amp`` (autocast around its steps: a checkout without ``--amp`` support has no
+other way to use it); this checkout runs with the flags given.
 
 3D configs (``VolumeSegmentor``, configs/ra_unet3d/) take ``--size X Y Z``: random
 CT-like volumes of that size, from which the training pipeline crops its patches
 (training figures are patches/s), while inference segments the whole volume by
 sliding windows (``inference_ms_per_image`` is then per volume; use ``--batch-size 1``).
-
-Inputs are random images (and a QaTa-style caption) sent through the config's own
-train and test pipelines, so text transforms run as in training; data loading
-from disk is not timed. Weights are randomly initialised. On CUDA, peak memory
-is ``torch.cuda.max_memory_allocated`` of each phase; on the CPU it is the
-process's peak resident set size (RSS), which includes the Python process and
-libraries, measured after each phase (inference runs first).
 
 A config whose text model lives in a user's folder (CXR-BERT) can be timed without
 it: ``--random-bert-base`` writes a randomly initialised BERT-base (12 layers, 768
@@ -25,27 +46,29 @@ frozen encoder's caption cache is on is set in the config
 carries the same caption, so with the cache on the encoder runs once, as it does
 for each of QaTa's few distinct captions in a real run.
 """
+from __future__ import annotations
+
 import argparse
+import copy
 import json
+import os
 import os.path as osp
 import resource
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
-
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+from contextlib import nullcontext
 
 import torch
-from mmengine.config import DictAction
-from mmengine.optim import build_optim_wrapper
 
-import vlseg  # noqa: F401
-from vlseg.registry import MODELS
-from vlseg.utils import load_config, register_all_modules
-from vlseg.utils.dummy_data import make_batch
+THIS_CHECKOUT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def parse_args(argv=None):
+    from mmengine.config import DictAction
+
     parser = argparse.ArgumentParser(description='Benchmark a vlseg model')
     parser.add_argument('config')
     parser.add_argument('--batch-size', type=int, default=8)
@@ -54,13 +77,35 @@ def parse_args(argv=None):
     parser.add_argument('--iters', type=int, default=20, help='timed iterations per phase')
     parser.add_argument('--warmup', type=int, default=3)
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
-    parser.add_argument('--amp', action='store_true', help='mixed precision (CUDA)')
+    parser.add_argument('--amp', action='store_true',
+                        help='mixed precision: bf16 autocast on a CPU, fp16 on CUDA')
+    parser.add_argument('--compile', action='store_true',
+                        help='torch.compile train_step and test_step (mmengine compile=True)')
+    parser.add_argument('--real-data', action='store_true',
+                        help="train on the config's training dataloader; report data time")
+    parser.add_argument('--compare', metavar='REF_CHECKOUT',
+                        help='time another checkout of vlseg on the same config, alternating')
+    parser.add_argument('--ref-amp', action='store_true',
+                        help='--compare: the reference runs under autocast too')
     parser.add_argument('--out', help='also write the figures to this JSON file')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     parser.add_argument(
         '--random-bert-base', action='store_true',
         help="time the config's text encoder as a random BERT-base (CXR-BERT's shape)")
+    parser.add_argument('--worker', help=argparse.SUPPRESS)  # --compare's worker: checkout
+    parser.add_argument('--bert-folder', help=argparse.SUPPRESS)
     return parser.parse_args(argv)
+
+
+def import_vlseg(checkout: str):
+    """Import vlseg from ``checkout`` (before any other copy), and say if that failed."""
+    sys.path.insert(0, checkout)
+    import vlseg
+
+    found = osp.dirname(osp.dirname(osp.abspath(vlseg.__file__)))
+    if osp.realpath(found) != osp.realpath(checkout):
+        raise SystemExit(f'benchmark: asked for vlseg of {checkout}, imported {found}')
+    return vlseg
 
 
 def write_random_bert_base(folder: str) -> str:
@@ -87,69 +132,155 @@ def synchronize(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def timed(step, iters: int, warmup: int, device: str) -> float:
-    """Seconds per call of ``step`` after ``warmup`` untimed calls."""
-    for _ in range(warmup):
-        step()
-    synchronize(device)
-    start = time.perf_counter()
-    for _ in range(iters):
-        step()
-    synchronize(device)
-    return (time.perf_counter() - start) / iters
+class Bench:
+    """A config's model, batches and optimiser wrapper, ready to time one step at a time.
+
+    Args:
+        args: the parsed command line.
+        amp: mixed precision for this model (``--amp``, or ``--ref-amp`` for a reference).
+        autocast_only: put autocast around whole steps instead of choosing the optimiser
+            wrapper (a reference checkout that has no CPU mixed-precision wrapper).
+    """
+
+    def __init__(self, args, amp: bool, autocast_only: bool = False) -> None:
+        from mmengine.optim import build_optim_wrapper
+
+        from vlseg.registry import MODELS
+        from vlseg.utils import load_config, register_all_modules
+        from vlseg.utils.dummy_data import make_batch
+
+        register_all_modules()
+        cfg = load_config(args.config, args.cfg_options)
+        self.text_model = None
+        if args.bert_folder:
+            if not cfg.model.get('text_encoder'):
+                raise SystemExit(f'--random-bert-base: {args.config} has no model.text_encoder')
+            self.text_model = 'random BERT-base (CXR-BERT shape)'
+            cfg.model.text_encoder.update(model_path=args.bert_folder, trust_remote_code=False)
+        self.device = args.device
+        self.amp = amp
+        self.autocast_only = autocast_only
+        if amp and not autocast_only:
+            from vlseg.utils import enable_amp
+
+            enable_amp(cfg, self.device)
+        torch.manual_seed(0)
+        self.model = MODELS.build(cfg.model).to(self.device)
+        self.size = tuple(args.size)
+        if len(self.size) not in (2, 3):
+            raise SystemExit(f'--size takes H W (images) or X Y Z (volumes), got {args.size}')
+        self.batch_size = args.batch_size
+        self.train_batch = make_batch(cfg, args.batch_size, self.size, 'train')
+        self.test_batch = make_batch(cfg, args.batch_size, self.size, 'test')
+        self.loader = None
+        if args.real_data:
+            from mmengine.runner import Runner
+
+            loader_cfg = copy.deepcopy(cfg.train_dataloader)
+            loader_cfg.batch_size = args.batch_size
+            self.loader = Runner.build_dataloader(loader_cfg, seed=0)
+            self.batches = iter(self.loader)
+        self.optim_wrapper = build_optim_wrapper(self.model, copy.deepcopy(cfg.optim_wrapper))
+        if args.compile:
+            self.model.train_step = torch.compile(self.model.train_step)
+            self.model.test_step = torch.compile(self.model.test_step)
+        self.times = dict(backward=0.0, optimizer=0.0)
+        self._instrument()
+
+    def _instrument(self) -> None:
+        """Time the optimiser wrapper's backward and step (and zero-grad) from inside."""
+        wrapper = self.optim_wrapper
+        for name, phase in (('backward', 'backward'), ('step', 'optimizer'),
+                            ('zero_grad', 'optimizer')):
+            original = getattr(wrapper, name)
+
+            def timed(*args, _original=original, _phase=phase, **kwargs):
+                synchronize(self.device)
+                start = time.perf_counter()
+                result = _original(*args, **kwargs)
+                synchronize(self.device)
+                self.times[_phase] += time.perf_counter() - start
+                return result
+
+            setattr(wrapper, name, timed)
+
+    def autocast(self):
+        if not self.amp:
+            return nullcontext()
+        device_type = self.device.split(':')[0]
+        dtype = torch.bfloat16 if device_type == 'cpu' else torch.float16
+        return torch.autocast(device_type, dtype=dtype)
+
+    def next_batch(self) -> tuple[dict, float]:
+        """The batch of the next step and the seconds spent waiting for it."""
+        if self.loader is None:
+            return self.train_batch, 0.0
+        start = time.perf_counter()
+        try:
+            batch = next(self.batches)
+        except StopIteration:
+            self.batches = iter(self.loader)
+            batch = next(self.batches)
+        return batch, time.perf_counter() - start
+
+    def train_step(self) -> dict:
+        """One training step: ``dict(data, step, forward, backward, optimizer)`` seconds."""
+        batch, data_time = self.next_batch()
+        self.model.train()
+        self.times.update(backward=0.0, optimizer=0.0)
+        synchronize(self.device)
+        start = time.perf_counter()
+        with self.autocast() if self.autocast_only else nullcontext():
+            self.model.train_step(batch, self.optim_wrapper)
+        synchronize(self.device)
+        step = time.perf_counter() - start
+        return dict(data=data_time, step=step, backward=self.times['backward'],
+                    optimizer=self.times['optimizer'],
+                    forward=step - self.times['backward'] - self.times['optimizer'])
+
+    def infer(self) -> float:
+        """Seconds of one inference batch (``test_step``)."""
+        self.model.eval()
+        synchronize(self.device)
+        start = time.perf_counter()
+        with torch.no_grad(), self.autocast():
+            self.model.test_step(self.test_batch)
+        synchronize(self.device)
+        return time.perf_counter() - start
 
 
-def main(argv=None) -> dict:
-    args = parse_args(argv)
-    register_all_modules()
-    cfg = load_config(args.config, args.cfg_options)
-    text_model = None
-    if args.random_bert_base:
-        if not cfg.model.get('text_encoder'):
-            raise SystemExit(f'--random-bert-base: {args.config} has no model.text_encoder')
-        text_model = 'random BERT-base (CXR-BERT shape)'
-        cfg.model.text_encoder.update(
-            model_path=write_random_bert_base(tempfile.mkdtemp(prefix='bert_base_')),
-            trust_remote_code=False)
-    device = args.device
-    model = MODELS.build(cfg.model).to(device)
-    size = tuple(args.size)
-    if len(size) not in (2, 3):
-        raise SystemExit(f'--size takes H W (images) or X Y Z (volumes), got {args.size}')
-    train_batch = make_batch(cfg, args.batch_size, size, 'train')
-    test_batch = make_batch(cfg, args.batch_size, size, 'test')
-    autocast = dict(device_type=device.split(':')[0], enabled=args.amp)
+def mean_of(records: list[dict], key: str) -> float:
+    return sum(record[key] for record in records) / len(records)
 
-    model.eval()
+
+def run_single(args) -> dict:
+    bench = Bench(args, amp=args.amp)
+    model, device = bench.model, bench.device
     if device.startswith('cuda'):
         torch.cuda.reset_peak_memory_stats()
-
-    def infer():
-        with torch.no_grad(), torch.autocast(**autocast):
-            model.test_step(test_batch)
-
-    seconds_per_batch = timed(infer, args.iters, args.warmup, device)
+    for _ in range(args.warmup):
+        bench.infer()
+    seconds_per_batch = statistics.mean(bench.infer() for _ in range(args.iters))
     inference_memory = peak_memory_mib(device)
-
-    model.train()
-    optim_cfg = cfg.optim_wrapper.copy()
-    if args.amp:
-        optim_cfg.type = 'AmpOptimWrapper'
-    optim_wrapper = build_optim_wrapper(model, optim_cfg)
     if device.startswith('cuda'):
         torch.cuda.reset_peak_memory_stats()
-    seconds_per_step = timed(lambda: model.train_step(train_batch, optim_wrapper),
-                             args.iters, args.warmup, device)
+    for _ in range(args.warmup):
+        bench.train_step()
+    steps = [bench.train_step() for _ in range(args.iters)]
     training_memory = peak_memory_mib(device)
+    seconds_per_step = mean_of(steps, 'step')
 
-    volumes = len(size) == 3
+    volumes = len(bench.size) == 3
     figures = dict(
-        config=args.config, text_model=text_model or 'as configured', device=device,
+        config=args.config, text_model=bench.text_model or 'as configured', device=device,
         unit='patches (training) / whole volumes (inference)' if volumes else 'images',
-        threads=torch.get_num_threads(),
-        batch_size=args.batch_size, size=list(size), amp=args.amp, iters=args.iters,
+        threads=torch.get_num_threads(), batch_size=args.batch_size, size=list(bench.size),
+        amp=args.amp, compile=args.compile, iters=args.iters,
         train_images_per_s=round(args.batch_size / seconds_per_step, 2),
         train_s_per_iter=round(seconds_per_step, 4),
+        forward_s=round(mean_of(steps, 'forward'), 4),
+        backward_s=round(mean_of(steps, 'backward'), 4),
+        optimizer_s=round(mean_of(steps, 'optimizer'), 4),
         inference_ms_per_batch=round(seconds_per_batch * 1000, 1),
         inference_ms_per_image=round(seconds_per_batch * 1000 / args.batch_size, 1),
         peak_memory_mib_inference=round(inference_memory, 1),
@@ -157,6 +288,126 @@ def main(argv=None) -> dict:
         memory_kind='cuda max_memory_allocated' if device.startswith('cuda')
         else 'process peak RSS',
         params_m=round(sum(p.numel() for p in model.parameters()) / 1e6, 3))
+    if args.real_data:
+        data_time = mean_of(steps, 'data')
+        figures.update(data_source='training dataloader', data_s_per_iter=round(data_time, 4),
+                       data_time_fraction=round(data_time / (data_time + seconds_per_step), 4))
+    return figures
+
+
+def worker(args) -> None:
+    """``--compare``'s worker: build one checkout's bench, then time a step per request."""
+    import_vlseg(args.worker)
+    bench = Bench(args, amp=args.amp, autocast_only=args.amp and args.ref_amp)
+    print(json.dumps(dict(ready=True, vlseg=args.worker)), flush=True)
+    for line in sys.stdin:
+        request = line.strip()
+        if request == 'train':
+            result = bench.train_step()
+        elif request == 'infer':
+            result = dict(step=bench.infer())
+        else:
+            break
+        print(json.dumps(result), flush=True)
+
+
+def config_path(args) -> str:
+    """The config's path inside a checkout (``--compare`` finds it at the same place)."""
+    path = osp.relpath(osp.abspath(args.config), THIS_CHECKOUT)
+    if path.startswith('..'):
+        raise SystemExit(f'benchmark --compare: {args.config} is not inside {THIS_CHECKOUT}')
+    return path
+
+
+def start_worker(args, checkout: str, amp: bool, ref: bool) -> subprocess.Popen:
+    command = [sys.executable, osp.abspath(__file__), osp.join(checkout, config_path(args)),
+               '--worker', checkout, '--batch-size', str(args.batch_size), '--size',
+               *map(str, args.size), '--device', args.device]
+    if amp:
+        command.append('--amp')
+    if amp and ref:
+        command.append('--ref-amp')
+    if args.compile and not ref:
+        command.append('--compile')
+    if args.real_data:
+        command.append('--real-data')
+    if args.bert_folder:
+        command += ['--bert-folder', args.bert_folder]
+    if args.cfg_options:
+        command += ['--cfg-options'] + [f'{key}={value}' for key, value in
+                                        args.cfg_options.items()]
+    env = dict(os.environ, PYTHONPATH=checkout)
+    # Both in the caller's folder: configs' relative data_root resolve alike.
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               text=True, env=env)
+    ready = ask(process, None)
+    if not ready.get('ready'):
+        raise SystemExit(f'benchmark --compare: the worker for {checkout} did not start')
+    return process
+
+
+def ask(process: subprocess.Popen, request) -> dict:
+    if request is not None:
+        process.stdin.write(request + '\n')
+        process.stdin.flush()
+    while True:
+        line = process.stdout.readline()
+        if not line:
+            raise SystemExit('benchmark --compare: a worker stopped (its error is above)')
+        if line.startswith('{'):
+            return json.loads(line)
+
+
+def run_compare(args) -> dict:
+    reference = osp.abspath(args.compare)
+    if not osp.isfile(osp.join(reference, config_path(args))):
+        raise SystemExit(f'benchmark --compare: {config_path(args)} is not in {reference}')
+    workers = dict(main=start_worker(args, THIS_CHECKOUT, args.amp, ref=False),
+                   ref=start_worker(args, reference, args.ref_amp, ref=True))
+    results = {name: dict(train=[], infer=[]) for name in workers}
+    try:
+        for phase in ('infer', 'train'):
+            for round_index in range(args.warmup + args.iters):
+                order = ('main', 'ref') if round_index % 2 == 0 else ('ref', 'main')
+                for name in order:
+                    result = ask(workers[name], phase)
+                    if round_index >= args.warmup:
+                        results[name][phase].append(result)
+    finally:
+        for process in workers.values():
+            if process.poll() is None:
+                process.stdin.write('stop\n')
+                process.stdin.flush()
+                process.wait()
+
+    def median(name, phase, key='step'):
+        return statistics.median(record[key] for record in results[name][phase])
+
+    figures = dict(config=args.config, main=THIS_CHECKOUT, ref=reference, device=args.device,
+                   threads=torch.get_num_threads(), batch_size=args.batch_size,
+                   size=list(args.size), iters=args.iters, main_amp=args.amp,
+                   ref_amp=args.ref_amp, compile=args.compile)
+    for name in workers:
+        figures[f'{name}_train_s_per_iter'] = round(median(name, 'train'), 4)
+        for key in ('forward', 'backward', 'optimizer'):
+            figures[f'{name}_{key}_s'] = round(median(name, 'train', key), 4)
+        figures[f'{name}_inference_ms_per_batch'] = round(median(name, 'infer') * 1000, 1)
+    figures['train_speedup'] = round(figures['ref_train_s_per_iter']
+                                     / figures['main_train_s_per_iter'], 3)
+    figures['inference_speedup'] = round(figures['ref_inference_ms_per_batch']
+                                         / figures['main_inference_ms_per_batch'], 3)
+    return figures
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    if args.worker:
+        worker(args)
+        return {}
+    import_vlseg(THIS_CHECKOUT)
+    if args.random_bert_base and not args.bert_folder:
+        args.bert_folder = write_random_bert_base(tempfile.mkdtemp(prefix='bert_base_'))
+    figures = run_compare(args) if args.compare else run_single(args)
     for key, value in figures.items():
         print(f'{key:28s} {value}')
     if args.out:

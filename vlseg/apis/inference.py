@@ -8,7 +8,7 @@ import torch
 from mmengine.dataset import Compose
 from mmengine.runner import load_checkpoint
 
-from vlseg.engine import inspect_checkpoint
+from vlseg.engine import data_samples_to_fp32, inspect_checkpoint
 from vlseg.registry import MODELS
 from vlseg.utils import load_config, register_all_modules
 
@@ -32,6 +32,13 @@ def init_model(config: str, checkpoint: Optional[str] = None, device: str = 'cpu
     return model
 
 
+def autocast(model: torch.nn.Module, enabled: bool):
+    """``torch.autocast`` on ``model``'s device: bf16 on a CPU, fp16 on CUDA (``--amp``)."""
+    device_type = next(model.parameters()).device.type
+    dtype = torch.bfloat16 if device_type == 'cpu' else torch.float16
+    return torch.autocast(device_type, dtype=dtype, enabled=enabled)
+
+
 def build_inference_pipeline(cfg) -> Compose:
     """The config's test pipeline without the steps that need a reference mask."""
     steps = copy.deepcopy(cfg.test_dataloader.dataset.pipeline)
@@ -43,7 +50,8 @@ def build_inference_pipeline(cfg) -> Compose:
 def inference_model(model: torch.nn.Module, images: Union[str, Sequence[str]],
                     captions: Optional[Union[str, Sequence[Optional[str]]]] = None,
                     batch_size: int = 4,
-                    failures: Optional[list[tuple[str, str]]] = None) -> list:
+                    failures: Optional[list[tuple[str, str]]] = None,
+                    amp: bool = False) -> list:
     """Segment image files; a missing caption (``None`` or ``''``) runs text-free.
 
     Returns one ``SegDataSample`` per image with ``pred_sem_seg`` and ``seg_logits``
@@ -53,6 +61,7 @@ def inference_model(model: torch.nn.Module, images: Union[str, Sequence[str]],
         failures: ``None`` (the first image that cannot be loaded or segmented raises)
             or a list: each such image is appended as ``(path, reason)``, its result is
             ``None``, and the other images are still segmented.
+        amp: mixed precision (:func:`autocast`); the logits returned are fp32.
     """
     single = isinstance(images, str)
     paths = [images] if single else list(images)
@@ -83,7 +92,8 @@ def inference_model(model: torch.nn.Module, images: Union[str, Sequence[str]],
         if not indices:
             continue
         try:
-            outputs = model.test_step(batch)
+            with autocast(model, amp):
+                outputs = data_samples_to_fp32(model.test_step(batch))
         except Exception as error:  # noqa: BLE001 - find the images at fault
             if failures is None:
                 raise
@@ -93,7 +103,9 @@ def inference_model(model: torch.nn.Module, images: Union[str, Sequence[str]],
             outputs = []
             for index, inputs, sample in zip(indices, batch['inputs'], batch['data_samples']):
                 try:
-                    outputs += model.test_step(dict(inputs=[inputs], data_samples=[sample]))
+                    with autocast(model, amp):
+                        outputs += data_samples_to_fp32(model.test_step(
+                            dict(inputs=[inputs], data_samples=[sample])))
                 except Exception as one_error:  # noqa: BLE001 - reported per image
                     fail(paths[index], one_error)
                     outputs.append(None)
@@ -103,18 +115,20 @@ def inference_model(model: torch.nn.Module, images: Union[str, Sequence[str]],
 
 
 @torch.no_grad()
-def inference_volume(model: torch.nn.Module, path: str):
+def inference_volume(model: torch.nn.Module, path: str, amp: bool = False):
     """Segment one CT volume (NIfTI) with a ``VolumeSegmentor`` by sliding windows.
 
     Returns:
         ``(mask, affine)``: the uint8 lesion mask ``(X, Y, Z)`` at the volume's size
-        and the volume's affine, to write the mask beside it.
+        and the volume's affine, to write the mask beside it (``amp``: as
+        :func:`inference_model`).
     """
     from vlseg.datasets.ct_volume import case_key, case_name
 
     # The case name, as dataset records carry it (NormalizeCTIntensity's stored_ranges).
     packed = build_inference_pipeline(model.cfg)(dict(img_path=path,
                                                       case=case_key(case_name(path))))
-    sample = model.test_step(dict(inputs=[packed['inputs']],
-                                  data_samples=[packed['data_samples']]))[0]
+    with autocast(model, amp):
+        sample = data_samples_to_fp32(model.test_step(
+            dict(inputs=[packed['inputs']], data_samples=[packed['data_samples']])))[0]
     return sample.pred_volume[0].cpu().numpy(), sample.metainfo['affine']

@@ -1,8 +1,8 @@
 from .compat import MissingCompiledOpError, apply_stack_fixes, mmcv_ext_is_stand_in
-from .config import load_config, load_run_config, set_data_root
+from .config import enable_amp, load_config, load_run_config, set_data_root
 from .set_env import register_all_modules
 
 __all__ = [
     'MissingCompiledOpError', 'apply_stack_fixes', 'mmcv_ext_is_stand_in',
-    'register_all_modules', 'load_config', 'load_run_config', 'set_data_root'
+    'register_all_modules', 'enable_amp', 'load_config', 'load_run_config', 'set_data_root'
 ]

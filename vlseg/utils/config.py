@@ -68,3 +68,34 @@ def load_run_config(path: str, cfg_options: Optional[dict] = None, launcher: str
     elif cfg.get('work_dir', None) is None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(path))[0])
     return cfg
+
+
+def enable_amp(cfg: Config, device: Optional[str] = None, train: bool = True) -> None:
+    """Mixed precision for a run (``--amp`` of the tools), on the device it will use.
+
+    Training: ``AutocastOptimWrapper`` in bf16 on a CPU (mmengine's ``AmpOptimWrapper``
+    needs a GPU; bf16 needs no loss scaling), ``AmpOptimWrapper`` (fp16 with dynamic
+    loss scaling) on CUDA. Validation and test: ``AutocastValLoop`` / ``AutocastTestLoop``
+    (``vlseg.engine.amp_loops``: mmengine's loops with ``fp16=True``, i.e. its ``autocast``,
+    bf16 on a CPU, fp16 on CUDA, with the outputs cast back to fp32). A config that
+    already sets a mixed-precision wrapper keeps it.
+    """
+    import torch
+
+    if device is None:
+        device = 'cuda' if torch.cuda.is_available() else 'cpu'
+    wrapper = cfg.get('optim_wrapper')
+    if train and wrapper:
+        kind = str(wrapper.get('type', 'OptimWrapper')).split('.')[-1]
+        if kind not in ('AmpOptimWrapper', 'AutocastOptimWrapper'):
+            if device.startswith('cuda'):
+                wrapper.update(type='AmpOptimWrapper', loss_scale='dynamic')
+            else:
+                wrapper.update(type='AutocastOptimWrapper', dtype='bfloat16')
+    for loop, autocast_loop in (('val_cfg', 'AutocastValLoop'), ('test_cfg', 'AutocastTestLoop')):
+        loop_cfg = cfg.get(loop)
+        if loop_cfg is None:
+            continue
+        if str(loop_cfg.get('type', '')).split('.')[-1] in ('ValLoop', 'TestLoop'):
+            loop_cfg['type'] = autocast_loop  # outputs back in fp32 for metrics and hooks
+        loop_cfg['fp16'] = True

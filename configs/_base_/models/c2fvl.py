@@ -15,8 +15,11 @@
 # Parameters: 23.5M with the paper's VLAB; 24,196,088 with the code's (the parameters the
 # authors' forward uses; their class builds 40.5M).
 # Images are scaled to [0, 1] and not normalised, as the authors (ToTensor on cv2 images).
+# channels_last: measured faster here for this U-Net-ViT hybrid (issue 14; docs/results.md,
+# "Speed"), in bf16 most of all; a speed choice, results equal up to float rounding.
 data_preprocessor = dict(
     type='TextSegDataPreProcessor',
+    channels_last=True,
     mean=[0.0, 0.0, 0.0],
     std=[255.0, 255.0, 255.0],
     bgr_to_rgb=False,

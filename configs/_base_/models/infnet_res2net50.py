@@ -20,9 +20,12 @@
 # ImageNet weights (Inf-Net starts from them) load from a local file only: set
 # model.backbone.pretrained_path to the timm res2net50d state dict or the Res2Net release
 # res2net50_v1b_26w_4s-3cf99910.pth (same key names).
-# Images: ImageNet mean/std on RGB, as the authors (torchvision Normalize).
+# Images: ImageNet mean/std on RGB, as the authors (torchvision Normalize). channels_last:
+# measured faster here for Inf-Net's CNNs under bf16 (issue 14; docs/results.md, "Speed");
+# a speed choice, results equal up to float rounding.
 data_preprocessor = dict(
-    type='SegDataPreProcessor',
+    type='TextSegDataPreProcessor',
+    channels_last=True,
     mean=[123.675, 116.28, 103.53],
     std=[58.395, 57.12, 57.375],
     bgr_to_rgb=True,

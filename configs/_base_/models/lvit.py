@@ -13,8 +13,11 @@
 # embeddings); BERT is frozen and not counted.
 # The BERT folder loads from a local path only: model.text_encoder.model_path (a copy of
 # bert-base-uncased; configs/lvit/*minilm* use the embedded all-MiniLM-L6-v2 instead).
+# channels_last: measured faster here for this U-Net-ViT hybrid (issue 14; docs/results.md,
+# "Speed"), in bf16 most of all; a speed choice, results equal up to float rounding.
 data_preprocessor = dict(
     type='TextSegDataPreProcessor',
+    channels_last=True,
     mean=[0.0, 0.0, 0.0],
     std=[255.0, 255.0, 255.0],
     bgr_to_rgb=False,

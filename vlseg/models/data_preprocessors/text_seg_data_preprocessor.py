@@ -57,23 +57,31 @@ class TextSegDataPreProcessor(SegDataPreProcessor):
             colour images (polyps) each channel gets its own.
         text_keys: text fields that every sample must carry; checked per batch so
             a missing field fails on the first iteration, naming the image.
+        channels_last: give the model its images in channels-last memory format
+            (``torch.channels_last``): convolutions then run on NHWC data without
+            reorders, which oneDNN (CPU) and cuDNN (tensor cores) prefer; whether it is
+            faster is measured per model (``tools/analysis_tools/benchmark.py``), so it
+            is a config choice. Results are the same up to float rounding.
         kwargs: passed to ``SegDataPreProcessor``.
     """
 
     def __init__(self, per_image_zscore: bool = False, text_keys: Sequence[str] = (),
-                 **kwargs) -> None:
+                 channels_last: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)
         if per_image_zscore and self._enable_normalize:
             raise ValueError('TextSegDataPreProcessor: per_image_zscore=True replaces mean/std; '
                              'set mean=None and std=None')
         self.per_image_zscore = per_image_zscore
         self.text_keys = tuple(text_keys)
+        self.channels_last = channels_last
 
     def forward(self, data: dict, training: bool = False) -> dict[str, Any]:
         if self.per_image_zscore:
             data = dict(data)
             data['inputs'] = [self._zscore(image) for image in data['inputs']]
         result = super().forward(data, training)
+        if self.channels_last:
+            result['inputs'] = result['inputs'].contiguous(memory_format=torch.channels_last)
         if self.text_keys and result.get('data_samples') is not None:
             check_text_fields(result['data_samples'], self.text_keys)
         return result

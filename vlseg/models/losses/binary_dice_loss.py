@@ -20,6 +20,8 @@ import torch.nn as nn
 
 from vlseg.registry import MODELS
 
+from .fp32 import fp32_loss
+
 
 def lesion_probability(logits: torch.Tensor) -> torch.Tensor:
     """(N, *S) lesion probability from (N, 1, *S) sigmoid or (N, 2, *S) softmax logits, for
@@ -59,6 +61,7 @@ class BinaryDiceLoss(nn.Module):
         self.ignore_index = ignore_index
         self._loss_name = loss_name
 
+    @fp32_loss
     def forward(self, pred: torch.Tensor, target: torch.Tensor,
                 weight: Optional[torch.Tensor] = None, ignore_index: Optional[int] = None,
                 **kwargs) -> torch.Tensor:

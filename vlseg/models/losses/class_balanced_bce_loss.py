@@ -25,6 +25,8 @@ import torch.nn.functional as F
 
 from vlseg.registry import MODELS
 
+from .fp32 import fp32_loss
+
 
 @MODELS.register_module()
 class ClassBalancedBCELoss(nn.Module):
@@ -48,6 +50,7 @@ class ClassBalancedBCELoss(nn.Module):
         self.ignore_index = ignore_index
         self._loss_name = loss_name
 
+    @fp32_loss
     def forward(self, pred: torch.Tensor, target: torch.Tensor,
                 weight: Optional[torch.Tensor] = None, ignore_index: Optional[int] = None,
                 **kwargs) -> torch.Tensor:

@@ -39,6 +39,8 @@ from torch import Tensor
 
 from vlseg.registry import MODELS
 
+from .fp32 import fp32_loss
+
 _MODES = ('v1', 'v2')
 
 
@@ -71,6 +73,7 @@ class CosineAlignmentLoss(nn.Module):
         self.loss_weight = loss_weight
         self._loss_name = loss_name
 
+    @fp32_loss
     def forward(self, maps: Sequence[Tensor]) -> Tensor:
         """``maps``: the auxiliary logit maps ``(B, 1, H_l, W_l)``, finest first."""
         maps = list(maps)

@@ -34,6 +34,8 @@ from torch import Tensor
 
 from vlseg.registry import MODELS
 
+from .fp32 import fp32_loss
+
 
 def structure_weight(mask: Tensor, kernel_size: int = 31, edge_weight: float = 5.0) -> Tensor:
     """``1 + edge_weight * |avgpool_k(mask) - mask|`` for masks ``(B, 1, H, W)``.
@@ -109,6 +111,7 @@ class StructureLoss(nn.Module):
         self.loss_weight = loss_weight
         self._loss_name = loss_name
 
+    @fp32_loss
     def forward(self, logits: Tensor, target: Tensor, weight: Optional[Tensor] = None,
                 ignore_index: int = 255, **kwargs) -> Tensor:
         if logits.dim() != 4 or logits.shape[1] != 1:

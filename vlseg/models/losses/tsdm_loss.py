@@ -44,6 +44,8 @@ from torch import Tensor
 
 from vlseg.registry import MODELS
 
+from .fp32 import fp32_loss
+
 
 def pairwise_dice(masks: Tensor, ignore_index: Optional[int] = 255,
                   eps: float = 1e-6) -> Tensor:
@@ -128,6 +130,7 @@ class TSDMContrastiveLoss(nn.Module):
         """``(B, B)`` cosine similarity ``s[p, q] = cos(image_p, text_q)``."""
         return F.normalize(image.float(), dim=-1) @ F.normalize(text.float(), dim=-1).t()
 
+    @fp32_loss
     def forward(self, image: Tensor, text: Tensor, masks: Optional[Tensor] = None) -> Tensor:
         """Loss of ``B`` pairs.
 

@@ -37,6 +37,8 @@ import torch.nn.functional as F
 from mmcv.cnn import ConvModule
 from torch import Tensor
 
+from ..layers.attention import MultiheadAttention
+
 
 def sincos_position_2d(height: int, width: int, dim: int, temperature: float = 10000.,
                        device=None, dtype=torch.float32) -> Tensor:
@@ -99,8 +101,7 @@ class AIFILayer(nn.Module):
 
     def __init__(self, dim: int, num_heads: int, ffn_dim: int, dropout: float = 0.0) -> None:
         super().__init__()
-        self.self_attn = nn.MultiheadAttention(dim, num_heads, dropout=dropout,
-                                               batch_first=True)
+        self.self_attn = MultiheadAttention(dim, num_heads, dropout=dropout)
         self.ffn = nn.Sequential(nn.Linear(dim, ffn_dim), nn.GELU(), nn.Dropout(dropout),
                                  nn.Linear(ffn_dim, dim))
         self.norm1 = nn.LayerNorm(dim)
@@ -110,7 +111,7 @@ class AIFILayer(nn.Module):
 
     def forward(self, x: Tensor, pos: Tensor) -> Tensor:
         q = k = x + pos
-        x = self.norm1(x + self.dropout1(self.self_attn(q, k, x, need_weights=False)[0]))
+        x = self.norm1(x + self.dropout1(self.self_attn(q, k, x)))
         return self.norm2(x + self.dropout2(self.ffn(x)))
 
 

@@ -77,6 +77,7 @@ from torch import Tensor
 
 from vlseg.registry import MODELS
 
+from ..layers.attention import MultiheadAttention
 from .hybrid_encoder import HybridEncoder, sincos_position_2d
 
 #: The six zones, in the order of the logits (SGSeg's ``pseudo_label``).
@@ -96,10 +97,8 @@ class QueryDecoderLayer(nn.Module):
 
     def __init__(self, dim: int, num_heads: int, ffn_dim: int, dropout: float = 0.0) -> None:
         super().__init__()
-        self.self_attn = nn.MultiheadAttention(dim, num_heads, dropout=dropout,
-                                               batch_first=True)
-        self.cross_attn = nn.MultiheadAttention(dim, num_heads, dropout=dropout,
-                                                batch_first=True)
+        self.self_attn = MultiheadAttention(dim, num_heads, dropout=dropout)
+        self.cross_attn = MultiheadAttention(dim, num_heads, dropout=dropout)
         self.ffn = nn.Sequential(nn.Linear(dim, ffn_dim), nn.ReLU(inplace=True),
                                  nn.Dropout(dropout), nn.Linear(ffn_dim, dim))
         self.norms = nn.ModuleList(nn.LayerNorm(dim) for _ in range(3))
@@ -108,10 +107,9 @@ class QueryDecoderLayer(nn.Module):
     def forward(self, tgt: Tensor, query_pos: Tensor, memory: Tensor,
                 memory_pos: Tensor) -> Tensor:
         q = k = tgt + query_pos
-        out = self.self_attn(q, k, tgt, need_weights=False)[0]
+        out = self.self_attn(q, k, tgt)
         tgt = self.norms[0](tgt + self.dropouts[0](out))
-        out = self.cross_attn(tgt + query_pos, memory + memory_pos, memory,
-                              need_weights=False)[0]
+        out = self.cross_attn(tgt + query_pos, memory + memory_pos, memory)
         tgt = self.norms[1](tgt + self.dropouts[1](out))
         return self.norms[2](tgt + self.dropouts[2](self.ffn(tgt)))
 

@@ -101,9 +101,11 @@ class VolumeSegmentor(BaseModel):
         from monai.inferers import sliding_window_inference
 
         cfg = self.test_cfg
+        # Windows are blended in fp32 even when the network runs in bf16 (--amp).
         logits = sliding_window_inference(
             volume, roi_size=cfg['roi_size'], sw_batch_size=int(cfg['sw_batch_size']),
-            predictor=self._forward, overlap=float(cfg['overlap']), mode=cfg['mode'],
+            predictor=lambda window: self._forward(window).float(),
+            overlap=float(cfg['overlap']), mode=cfg['mode'],
             sigma_scale=float(cfg['sigma_scale']), padding_mode='constant',
             cval=float(volume.min()))
         return logits.sigmoid()

@@ -56,7 +56,11 @@ class CaptionCache:
         self._entries.move_to_end(caption)
 
     def put(self, caption: str, entry: tuple[Tensor, ...]) -> None:
-        """Store (or replace) the entry of ``caption`` as the most recently used."""
+        """Store (or replace) the entry of ``caption`` as the most recently used.
+
+        Floating-point tensors are kept in fp32: an entry computed under bf16 autocast
+        (``--amp``) then serves fp32 runs (validation, test) at full precision too."""
+        entry = tuple(t.float() if t.is_floating_point() else t for t in entry)
         self._entries[caption] = entry
         self._entries.move_to_end(caption)
 

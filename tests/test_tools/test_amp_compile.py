@@ -1,0 +1,80 @@
+"""--amp (bf16 autocast on this CPU) and the compile switch through the tools, and the
+benchmark's breakdown, data time and alternating comparison of two checkouts."""
+import glob
+import os.path as osp
+import re
+import sys
+
+from mmengine.config import Config
+from tool_runner import QUICKSTART, REPO_ROOT, TINY, run_tool
+
+sys.path.insert(0, osp.join(str(REPO_ROOT), 'tools', 'analysis_tools'))
+
+import benchmark  # noqa: E402
+
+SHORT = [option for option in TINY if not option.startswith(('train_cfg.', 'default_hooks.'))] + [
+    'train_cfg.max_iters=2', 'train_cfg.val_interval=2', 'default_hooks.checkpoint.interval=2',
+    'default_hooks.logger.interval=1', 'val_dataloader.dataset.indices=2']
+
+
+def _losses(output: str) -> list[float]:
+    return [float(value) for value in re.findall(r'Iter\(train\).*? loss: ([0-9.]+)', output)]
+
+
+def test_amp_trains_tests_and_infers_in_bf16(tmp_path):
+    work = tmp_path / 'work'
+    run_tool('tools/train.py', QUICKSTART, '--amp', '--work-dir', str(work), '--cfg-options',
+             *SHORT, 'default_hooks.visualization.interval=1')
+    dumped = Config.fromfile(glob.glob(str(work / '*.py'))[0])
+    assert dumped.optim_wrapper.type == 'AutocastOptimWrapper'  # CPU: bf16, no loss scaling
+    assert dumped.val_cfg.type == 'AutocastValLoop' and dumped.val_cfg.fp16
+    checkpoint = str(work / 'iter_2.pth')
+    tested = run_tool('tools/test.py', QUICKSTART, checkpoint, '--amp', '--work-dir',
+                      str(tmp_path / 'test'), '--cfg-options', *SHORT,
+                      'test_dataloader.dataset.indices=2')
+    assert 'Dice_pooled' in tested.stdout + tested.stderr
+    from vlseg.datasets import SyntheticCXRDataset
+
+    image = SyntheticCXRDataset(split='test', pipeline=[]).get_data_info(0)['img_path']
+    run_tool('tools/infer.py', QUICKSTART, checkpoint, image, '--amp', '--out-dir',
+             str(tmp_path / 'inf'))
+    assert len(glob.glob(str(tmp_path / 'inf' / 'masks' / '*.png'))) == 1
+
+
+def test_compile_switch_runs_and_trains_the_same(tmp_path):
+    """mmengine's compile option; the aot_eager backend traces forward and backward as
+    inductor does, without its minutes of C++ compilation on a CPU."""
+    deterministic = ['randomness.seed=0', 'randomness.deterministic=True']
+    eager = run_tool('tools/train.py', QUICKSTART, '--work-dir', str(tmp_path / 'eager'),
+                     '--cfg-options', *SHORT, *deterministic)
+    compiled = run_tool('tools/train.py', QUICKSTART, '--work-dir', str(tmp_path / 'compiled'),
+                        '--cfg-options', *SHORT, *deterministic, 'compile.backend=aot_eager')
+    assert 'has been "compiled"' in compiled.stdout + compiled.stderr
+    expected, got = _losses(eager.stdout + eager.stderr), _losses(compiled.stdout + compiled.stderr)
+    assert len(expected) == len(got) == 2
+    assert all(abs(a - b) < 1e-3 for a, b in zip(expected, got)), (expected, got)
+
+
+def test_benchmark_splits_the_step_and_reports_data_time():
+    figures = benchmark.main([str(REPO_ROOT / QUICKSTART), '--batch-size', '2', '--size', '64',
+                              '64', '--iters', '2', '--warmup', '1', '--device', 'cpu',
+                              '--amp', '--real-data', '--cfg-options',
+                              'train_dataloader.num_workers=0',
+                              'train_dataloader.persistent_workers=False'])
+    assert figures['amp'] and figures['data_source'] == 'training dataloader'
+    parts = figures['forward_s'] + figures['backward_s'] + figures['optimizer_s']
+    assert abs(parts - figures['train_s_per_iter']) < 1e-3
+    assert figures['backward_s'] > 0 and figures['optimizer_s'] > 0
+    assert 0 < figures['data_time_fraction'] < 1
+
+
+def test_benchmark_compares_two_checkouts_in_alternation():
+    """This checkout against itself: both workers run, and their ratio is reported."""
+    figures = benchmark.main([str(REPO_ROOT / QUICKSTART), '--batch-size', '1', '--size', '64',
+                              '64', '--iters', '2', '--warmup', '0', '--device', 'cpu',
+                              '--compare', str(REPO_ROOT)])
+    assert figures['ref'] == figures['main']
+    for name in ('main', 'ref'):
+        assert figures[f'{name}_train_s_per_iter'] > 0
+        assert figures[f'{name}_inference_ms_per_batch'] > 0
+    assert figures['train_speedup'] > 0 and figures['inference_speedup'] > 0

@@ -49,8 +49,9 @@ def load_run_config(path: str, cfg_options: Optional[dict] = None, launcher: str
     """:func:`load_config` plus what ``tools/train.py`` and ``tools/test.py`` set alike:
     the launcher, the work dir (``./work_dirs/<config name>`` unless given), the data
     preflight (``DataPreflightHook``, unless the config sets ``data_preflight = False``)
-    and atomic checkpoint writes (``CheckpointHook`` with the ``atomic_local`` backend,
-    ``vlseg.engine.AtomicLocalBackend``, for local work dirs)."""
+    atomic checkpoint writes (``CheckpointHook`` with the ``atomic_local`` backend,
+    ``vlseg.engine.AtomicLocalBackend``, for local work dirs) and, when CUDA is there,
+    ``pin_memory=True`` for the dataloaders that do not say."""
     cfg = load_config(path, cfg_options)
     if cfg.get('data_preflight', True):
         hooks = list(cfg.get('custom_hooks') or [])
@@ -62,6 +63,12 @@ def load_run_config(path: str, cfg_options: Optional[dict] = None, launcher: str
     if checkpoint_hook and '://' not in str(checkpoint_hook.get('out_dir') or ''):
         # A crash during a write never leaves a truncated file under a checkpoint's name.
         checkpoint_hook.setdefault('backend_args', dict(backend='atomic_local'))
+    import torch
+
+    if torch.cuda.is_available():  # page-locked batches copy to the GPU asynchronously
+        for name in DATALOADERS:
+            if cfg.get(name) and 'pin_memory' not in cfg[name]:
+                cfg[name]['pin_memory'] = True
     cfg.launcher = launcher
     if work_dir is not None:
         cfg.work_dir = work_dir

@@ -1,7 +1,8 @@
 # The 3D RA-UNet paper's training: Adam, lr 1e-4, batch 4 (the dataset config), 70 epochs; no
 # learning-rate decay is given, so the rate is constant. Validation (whole test volumes by
 # sliding windows) every 10 epochs; the best checkpoint by mean per-volume DSC is kept.
-optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-4))
+# fused=True: one multi-tensor kernel per step, the same update, several times faster on a CPU.
+optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-4, fused=True))
 param_scheduler = []
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=70, val_interval=10)
 val_cfg = dict(type='ValLoop')

@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 from vlseg.engine import AutocastOptimWrapper
-from vlseg.models.layers import Float32Conv2d, MultiheadAttention, keep_fp32
+from vlseg.models.layers import FastDepthwiseConv2d, MultiheadAttention, use_fast_depthwise
 
 
 @pytest.mark.parametrize('heads', [1, 4])
@@ -38,16 +38,18 @@ def test_attention_is_softmax_qk_v_written_out():
     torch.testing.assert_close(attention(x, memory, memory), expected)
 
 
-def test_float32_conv_runs_fp32_under_autocast_and_is_unchanged_outside():
+def test_fast_depthwise_conv_is_the_same_conv_channels_last_and_fp32_under_autocast():
     torch.manual_seed(0)
     model = nn.Sequential(nn.Conv2d(8, 8, 7, padding=3, groups=8), nn.Conv2d(8, 4, 3))
     before = {k: v.clone() for k, v in model.state_dict().items()}
-    assert keep_fp32(model) == 1  # only the depthwise one
-    assert type(model[0]) is Float32Conv2d and type(model[1]) is nn.Conv2d
+    assert use_fast_depthwise(model) == 1  # only the depthwise one
+    assert type(model[0]) is FastDepthwiseConv2d and type(model[1]) is nn.Conv2d
     assert model.state_dict().keys() == before.keys()
     x = torch.randn(2, 8, 12, 12)
     plain = nn.functional.conv2d(x, before['0.weight'], before['0.bias'], padding=3, groups=8)
-    torch.testing.assert_close(model[0](x), plain)
+    out = model[0](x)
+    assert out.is_contiguous(memory_format=torch.channels_last)
+    torch.testing.assert_close(out, plain)
     with torch.autocast('cpu', dtype=torch.bfloat16):
         inside = model[0](x)
         after = model[1](inside)
@@ -55,15 +57,19 @@ def test_float32_conv_runs_fp32_under_autocast_and_is_unchanged_outside():
     torch.testing.assert_close(inside, plain)
 
 
-def test_convnext_backbone_keeps_its_depthwise_convs_fp32_and_its_keys():
+def test_convnext_backbone_uses_fast_depthwise_convs_with_the_same_keys_and_outputs():
     from vlseg.models.backbones import TimmConvNeXt
 
+    torch.manual_seed(0)
     backbone = TimmConvNeXt(out_indices=(0, 1, 2, 3))
-    plain = TimmConvNeXt(out_indices=(0, 1, 2, 3), fp32_depthwise=False)
+    plain = TimmConvNeXt(out_indices=(0, 1, 2, 3), fast_depthwise=False)
     kinds = [type(m) for m in backbone.modules() if isinstance(m, nn.Conv2d)]
-    assert kinds.count(Float32Conv2d) == 18  # ConvNeXt-T: 3 + 3 + 9 + 3 blocks
-    assert not any(isinstance(m, Float32Conv2d) for m in plain.modules())
+    assert kinds.count(FastDepthwiseConv2d) == 18  # ConvNeXt-T: 3 + 3 + 9 + 3 blocks
+    assert not any(isinstance(m, FastDepthwiseConv2d) for m in plain.modules())
     plain.load_state_dict(backbone.state_dict())  # same keys, same shapes
+    x = torch.randn(1, 3, 64, 64)
+    for fast, slow in zip(backbone.eval()(x), plain.eval()(x)):
+        torch.testing.assert_close(fast, slow, rtol=1e-4, atol=1e-4)
 
 
 def test_autocast_optim_wrapper_trains_in_bf16_with_fp32_parameters():

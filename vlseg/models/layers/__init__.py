@@ -17,12 +17,12 @@ from .cnn_vit_layers import (
 )
 from .infnet_layers import ConvBN, EdgeBranch, PartialDecoder, ReverseAttention, RFBBlock, up_to
 from .pixel_gate import AvgMaxPixelGate
-from .precision import Float32Conv2d, is_depthwise_conv, keep_fp32
+from .precision import FastDepthwiseConv2d, is_depthwise_conv, use_fast_depthwise
 
 __all__ = [
     'AvgMaxPixelGate', 'MultiheadAttention', 'ConvBNReLU', 'TokenConvBNReLU', 'TokenReconstruct',
     'ViTAttention', 'ViTBlock', 'ViTBranch', 'ViTLevel', 'ViTMLP', 'add_reconstructed',
     'check_patch_sizes', 'conv_stack', 'resize_token_grid', 'vit_blocks', 'ConvBN', 'RFBBlock',
-    'PartialDecoder', 'EdgeBranch', 'ReverseAttention', 'up_to', 'Float32Conv2d',
-    'is_depthwise_conv', 'keep_fp32'
+    'PartialDecoder', 'EdgeBranch', 'ReverseAttention', 'up_to', 'FastDepthwiseConv2d',
+    'is_depthwise_conv', 'use_fast_depthwise'
 ]

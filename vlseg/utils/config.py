@@ -4,6 +4,7 @@ from __future__ import annotations
 import os.path as osp
 from typing import Optional
 
+import torch
 from mmengine.config import Config
 
 DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
@@ -63,8 +64,6 @@ def load_run_config(path: str, cfg_options: Optional[dict] = None, launcher: str
     if checkpoint_hook and '://' not in str(checkpoint_hook.get('out_dir') or ''):
         # A crash during a write never leaves a truncated file under a checkpoint's name.
         checkpoint_hook.setdefault('backend_args', dict(backend='atomic_local'))
-    import torch
-
     if torch.cuda.is_available():  # page-locked batches copy to the GPU asynchronously
         for name in DATALOADERS:
             if cfg.get(name) and 'pin_memory' not in cfg[name]:
@@ -87,8 +86,6 @@ def enable_amp(cfg: Config, device: Optional[str] = None, train: bool = True) ->
     bf16 on a CPU, fp16 on CUDA, with the outputs cast back to fp32). A config that
     already sets a mixed-precision wrapper keeps it.
     """
-    import torch
-
     if device is None:
         device = 'cuda' if torch.cuda.is_available() else 'cpu'
     wrapper = cfg.get('optim_wrapper')

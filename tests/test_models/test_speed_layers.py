@@ -136,3 +136,38 @@ def test_losses_are_fp32_under_autocast():
     torch.testing.assert_close(got, expected)
     got.backward()
     assert logits.grad is not None and logits.grad.dtype == torch.float32
+
+
+def test_autocast_loops_give_fp32_outputs_and_restore_the_step():
+    """The loops cast the outputs up and leave the model's step as they found it (a compiled
+    step that mmengine set on the instance stays)."""
+    from types import SimpleNamespace
+
+    from mmengine.structures import PixelData
+    from mmseg.structures import SegDataSample
+
+    from vlseg.engine.amp_loops import _FP32Outputs
+
+    class Model(nn.Module):
+        def test_step(self, data):
+            sample = SegDataSample()
+            sample.seg_logits = PixelData(data=torch.ones(1, 2, 2, dtype=torch.bfloat16))
+            return [sample]
+
+    class OneStepLoop:  # stands in for mmengine's TestLoop.run
+        def run(self):
+            return self.runner.model.test_step({})
+
+    class Loop(_FP32Outputs, OneStepLoop):
+        step_name = 'test_step'
+
+    for compiled in (False, True):
+        model = Model()
+        if compiled:
+            model.test_step = model.test_step  # an instance attribute, as torch.compile's
+        before = vars(model).get('test_step')
+        loop = Loop()
+        loop.runner = SimpleNamespace(model=model)
+        outputs = loop.run()
+        assert outputs[0].seg_logits.data.dtype == torch.float32
+        assert vars(model).get('test_step') is before

@@ -43,6 +43,9 @@ class _FP32Outputs:
 
     def run(self):
         model = self.runner.model
+        # An instance attribute (mmengine's compile=True puts the compiled step there) is
+        # put back afterwards; otherwise the class's method serves again.
+        own = self.step_name in vars(model)
         step = getattr(model, self.step_name)
 
         def fp32_step(*args, **kwargs):
@@ -52,7 +55,10 @@ class _FP32Outputs:
         try:
             return super().run()
         finally:
-            delattr(model, self.step_name)  # the class's method again
+            if own:
+                setattr(model, self.step_name, step)
+            else:
+                delattr(model, self.step_name)
 
 
 @LOOPS.register_module()

@@ -193,6 +193,42 @@ def test_contrastive_warmup_option(tiny_bert, tmp_path):
         build(tiny_bert, contrastive_warmup=dict(warmup, steps=3))
 
 
+def test_train_on_reports_option(tiny_bert, tmp_path):
+    """Samples drawn for the report read the generator's report of the step, not the caption."""
+    def encoded_captions(model, captions):
+        read = []
+        encode = model.text_encoder.forward
+
+        def recording(*args, **kwargs):
+            read.extend(kwargs['captions'])
+            return encode(*args, **kwargs)
+        model.text_encoder.forward = recording
+        data = model.data_preprocessor(batch(tmp_path, captions), True)
+        losses = model.loss(data['inputs'], data['data_samples'])
+        return read, data['data_samples'], losses
+
+    read, samples, losses = encoded_captions(build(tiny_bert, train_on_reports=1.0),
+                                             [CAPTION, CAPTION])
+    assert read == [REPORT, REPORT] and REPORT != CAPTION
+    assert [s.metainfo['caption'] for s in samples] == [CAPTION, CAPTION]
+    # The generator still learns the caption's zones (lower left lung), not the report's.
+    labels = torch.tensor([[0., 0., 1., 0., 0., 0.]] * 2)
+    expected = torch.nn.functional.binary_cross_entropy_with_logits(
+        torch.logit(torch.tensor([ZONE_PROBS] * 2)), labels)
+    assert torch.allclose(losses['loss_lerg'], expected, atol=1e-6)
+    # The paper's default: the captions; a share in between draws per sample.
+    assert encoded_captions(build(tiny_bert), [CAPTION])[0] == [CAPTION]
+    model = build(tiny_bert, train_on_reports=0.5)
+    drawn = []
+    for _ in range(8):
+        read = encoded_captions(model, [CAPTION] * 4)[0][-4:]
+        assert set(read) <= {CAPTION, REPORT}
+        drawn.append(read.count(REPORT))
+    assert 8 <= sum(drawn) <= 24 and len(set(drawn)) > 1
+    with pytest.raises(ValueError, match='train_on_reports'):
+        build(tiny_bert, train_on_reports=1.5)
+
+
 def test_location_report_metric_by_hand():
     metric = LocationReportMetric()
     # Caption zones L-lower; report zones L-upper + R-lower: 3 of 6 zones wrong.

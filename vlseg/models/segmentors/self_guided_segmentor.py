@@ -48,6 +48,14 @@ above. The step count is then a buffer of the model, so a resumed run continues 
 it stopped; without the warm-up the state dict is the language-guided model's plus
 ``report_generator.*``, so a checkpoint of the plain model loads with LERG's weights
 added (``tools/misc/attach_report_generator.py``).
+
+Option (ours, not the paper's): ``train_on_reports=p`` gives, at each training step, a
+share ``p`` of the samples (drawn per sample) the report that the generator writes from
+the same image at that step (its logits of this step, detached) in place of their caption.
+Trained on ground-truth captions only, the segmentor follows the text wherever it points, so
+a generated report's wrong zones steer it as firmly as right ones help; trained on a mix,
+it meets the generator's errors before the test and learns how far to trust a report. The
+default ``0.0`` is the paper. The generator still learns from the captions' zones.
 """
 from __future__ import annotations
 
@@ -92,14 +100,21 @@ class SelfGuidedSegmentor(LanguageGuidedSegmentor):
             the authors' code's contrastive warm-up (see the module docstring).
         report_levels: ``None`` (the paper: the generator reads the images) or the
             indices of the backbone levels the generator reads (our option).
+        train_on_reports: share of training samples that read the generator's report
+            of this step instead of their caption (our option; ``0.0``, the paper).
         kwargs: as :class:`LanguageGuidedSegmentor`; ``test_cfg['text_source']`` picks
             the test-time text (default ``'generated'``).
     """
 
     def __init__(self, report_generator: ConfigType, report: Optional[dict] = None,
                  contrastive_warmup: OptConfigType = None,
-                 report_levels: Optional[Sequence[int]] = None, **kwargs) -> None:
+                 report_levels: Optional[Sequence[int]] = None,
+                 train_on_reports: float = 0.0, **kwargs) -> None:
         super().__init__(**kwargs)
+        if not 0.0 <= float(train_on_reports) <= 1.0:
+            raise ValueError('SelfGuidedSegmentor: train_on_reports is a share of the '
+                             f'training samples, in [0, 1]; got {train_on_reports}')
+        self.train_on_reports = float(train_on_reports)
         self.report_generator = MODELS.build(report_generator)
         self.report_levels = None if report_levels is None else tuple(
             int(level) for level in report_levels)
@@ -167,10 +182,28 @@ class SelfGuidedSegmentor(LanguageGuidedSegmentor):
         targets = stack_text_fields(data_samples, ('gt_location_labels',))
         targets = targets['gt_location_labels'].float().to(inputs.device)
         image_features = None if self.report_levels is None else self.backbone(inputs)
-        losses = super().loss(inputs, data_samples, image_features)
         logits = self.report_generator(self.report_inputs(inputs, image_features))
+        if self.train_on_reports > 0:
+            self._replace_captions_by_reports(logits, data_samples)
+        losses = super().loss(inputs, data_samples, image_features)
         add_losses(losses, self.report_generator.loss(logits, targets), 'report generator')
         return losses
+
+    def _replace_captions_by_reports(self, logits: Tensor, data_samples: SampleList) -> None:
+        """``train_on_reports``: a drawn share of the samples read this step's report."""
+        if any('text_token_ids' in sample for sample in data_samples):
+            raise ValueError('SelfGuidedSegmentor: train_on_reports needs the captions '
+                             'tokenised in the model (the reports are written in the '
+                             'forward); remove TokenizeCaption from the training pipeline')
+        chosen = torch.rand(len(data_samples)) < self.train_on_reports
+        if not bool(chosen.any()):
+            return
+        reports = location_reports(logits.detach().float().sigmoid().cpu().numpy(),
+                                   **self.report_cfg)
+        for sample, report, use in zip(data_samples, reports, chosen.tolist()):
+            if use:
+                sample.set_metainfo(dict(caption=sample.metainfo.get('text', ''),
+                                         text=report))
 
     def caption_zones_report(self, caption: str, metainfo: dict) -> str:
         """The report of a caption's zones (``text_source='caption_zones'``)."""

@@ -5,13 +5,15 @@
         [--captions FILE.csv]                               # Image,Description rows
         [--device cpu]
 
-Writes ``DIR/masks/NAME.png`` (lesion 255, background 0) and
-``DIR/overlays/NAME.png`` (prediction tinted red). An image without a caption is
-segmented text-free (empty caption), and the tool says so; with a model that writes
-its own report (SGSeg's ``SelfGuidedSegmentor``) such an image is segmented with the
-generated report instead (``--text-source`` chooses otherwise), the report is written
-beside its mask (``DIR/masks/NAME.txt``), and ``DIR/texts.csv`` lists, for every
-image, the text the model read and where it came from.
+Writes ``DIR/masks/NAME.png`` (lesion 255, background 0) and ``DIR/overlays/NAME.png``
+(drawn by mmseg's ``SegLocalVisualizer``, as ``tools/test.py --show-dir`` draws them).
+The work is :class:`vlseg.apis.VLSegInferencer`'s (mmseg's ``MMSegInferencer`` with
+``texts=``); this tool lists the inputs and captions and writes the files.
+An image without a caption is segmented text-free (empty caption), and the tool says
+so; with a model that writes its own report (SGSeg's ``SelfGuidedSegmentor``) such an
+image is segmented with the generated report instead (``--text-source`` chooses
+otherwise), the report is written beside its mask (``DIR/masks/NAME.txt``), and
+``DIR/texts.csv`` lists, for every image, the text the model read and where it came from.
 
 With a 3D model (``VolumeSegmentor``, configs/ra_unet3d/) the inputs are NIfTI volumes
 (``.nii`` / ``.nii.gz`` files or folders of them), segmented whole by sliding windows;
@@ -34,31 +36,12 @@ import cv2
 from mmengine.config import DictAction
 
 import vlseg  # noqa: F401
-from vlseg.apis import inference_model, inference_volume, init_model
+from vlseg.apis import VLSegInferencer, list_inputs
 from vlseg.datasets.ct_volume import case_name
-from vlseg.datasets.layout_utils import IMG_EXTENSIONS, read_caption_table, strip_mask_prefix
-from vlseg.datasets.transforms import LoadMedicalImageFromFile
-from vlseg.datasets.transforms.volume import NIFTI_EXTENSIONS
+from vlseg.datasets.layout_utils import read_caption_table, strip_mask_prefix
 from vlseg.engine import CheckpointError
 from vlseg.evaluation.metrics.volume_dice_metric import save_nifti_mask
-from vlseg.models.segmentors import VolumeSegmentor
 from vlseg.models.segmentors.self_guided_segmentor import TEXT_SOURCES, SelfGuidedSegmentor
-from vlseg.visualization import overlay_mask
-
-
-def list_images(inputs, extensions=IMG_EXTENSIONS):
-    paths = []
-    for item in inputs:
-        if osp.isdir(item):
-            paths += sorted(osp.join(item, name) for name in os.listdir(item)
-                            if name.lower().endswith(extensions))
-        elif osp.isfile(item):
-            paths.append(item)
-        else:
-            raise FileNotFoundError(f'no such image or folder: {item}')
-    if not paths:
-        raise FileNotFoundError(f'no images found in {inputs}')
-    return paths
 
 
 def caption_lookup(path):
@@ -118,23 +101,22 @@ def report_failures(failures, total, out_dir) -> int:
     return 1
 
 
-def segment_volumes(model, args) -> int:
+def segment_volumes(inferencer, args) -> int:
     """3D models: each NIfTI volume segmented whole, its mask written with its affine."""
     if args.caption or args.captions or args.text_source:
         raise SystemExit('tools/infer.py: 3D models read no text; drop --caption, --captions '
                          'and --text-source')
-    paths = list_images(args.inputs, NIFTI_EXTENSIONS)
+    paths = list_inputs(args.inputs, inferencer.extensions)
     mask_dir = osp.join(args.out_dir, 'masks')
     os.makedirs(mask_dir, exist_ok=True)
     failures = []
-    for path in paths:
-        try:
-            mask, affine = inference_volume(model, path, amp=args.amp)
-        except Exception as error:  # noqa: BLE001 - reported per volume, the others go on
-            failures.append((path, f'{type(error).__name__}: {error}'))
+    for path in paths:  # one volume at a time: each is a whole sliding-window pass
+        samples = inferencer.segment([path], [None], failures=failures)
+        if samples[0] is None:
             continue
+        mask = samples[0].pred_volume[0].cpu().numpy()
         out = osp.join(mask_dir, case_name(path) + '.nii.gz')
-        save_nifti_mask(mask, affine, out)
+        save_nifti_mask(mask, samples[0].metainfo['affine'], out)
         print(f'{path}: {int(mask.sum())} lesion voxels of {mask.size} -> {out}')
     print(f'wrote {len(paths) - len(failures)} masks to {mask_dir}')
     return report_failures(failures, len(paths), args.out_dir)
@@ -143,23 +125,25 @@ def segment_volumes(model, args) -> int:
 def main(argv=None) -> int:
     args = parse_args(argv)
     try:
-        model = init_model(args.config, args.checkpoint, args.device, args.cfg_options)
+        inferencer = VLSegInferencer(args.config, args.checkpoint, args.device,
+                                     cfg_options=args.cfg_options, amp=args.amp,
+                                     text_source=args.text_source)
     except CheckpointError as error:
         raise SystemExit(f'tools/infer.py: {error}') from None
-    if isinstance(model, VolumeSegmentor):
-        return segment_volumes(model, args)
-    paths = list_images(args.inputs)
+    except ValueError as error:
+        if 'text_source' not in str(error):
+            raise
+        raise SystemExit(f'tools/infer.py: --text-source: {error}') from None
+    if inferencer.is_volume_model:
+        return segment_volumes(inferencer, args)
+    model = inferencer.model
+    paths = list_inputs(args.inputs, inferencer.extensions)
     if args.captions:
         table = caption_lookup(args.captions)
         captions = [table.get(osp.basename(path).lower()) for path in paths]
     else:
         captions = [args.caption] * len(paths)
-    self_guided = isinstance(model, SelfGuidedSegmentor)
-    if self_guided:
-        model.test_cfg['text_source'] = args.text_source or 'caption_or_generated'
-    elif args.text_source:
-        raise SystemExit(f'--text-source needs a self-guided model (SelfGuidedSegmentor); '
-                         f'{args.config} builds a {type(model).__name__}')
+    self_guided = inferencer.self_guided
     text_free = [osp.basename(p) for p, c in zip(paths, captions) if not c]
     if text_free:
         how = ('with the generated report' if self_guided and model.text_source in (
@@ -167,35 +151,31 @@ def main(argv=None) -> int:
         print(f'{len(text_free)} of {len(paths)} images have no caption and are segmented '
               f'{how}: {", ".join(text_free[:5])}{" ..." if len(text_free) > 5 else ""}')
     mask_dir = osp.join(args.out_dir, 'masks')
-    overlay_dir = osp.join(args.out_dir, 'overlays')
     os.makedirs(mask_dir, exist_ok=True)
-    os.makedirs(overlay_dir, exist_ok=True)
     failures: list[tuple[str, str]] = []
-    samples = inference_model(model, paths, captions, batch_size=args.batch_size, amp=args.amp,
-                              failures=failures)
-    load_image = LoadMedicalImageFromFile()
+    samples = inferencer(paths, texts=captions, return_datasamples=True,
+                         batch_size=args.batch_size, out_dir=args.out_dir,
+                         img_out_dir='overlays', failures=failures)
+    samples = samples if isinstance(samples, list) else [samples]
+    caption_of = dict(zip(paths, captions))
     texts = []
-    written = 0
-    for path, caption, sample in zip(paths, captions, samples):
-        if sample is None:
-            continue
+    for sample in samples:
+        path = sample.metainfo['img_path']
         mask = sample.pred_sem_seg.data[0].cpu().numpy().astype('uint8')
         stem = osp.splitext(osp.basename(path))[0]
         cv2.imwrite(osp.join(mask_dir, stem + '.png'), mask * 255)
-        image = load_image(dict(img_path=path))['img']
-        cv2.imwrite(osp.join(overlay_dir, stem + '.png'), overlay_mask(image, mask))
-        text = sample.metainfo.get('text', '')
         report = sample.metainfo.get('report')
         if report is not None:
             with open(osp.join(mask_dir, stem + '.txt'), 'w') as file:
                 file.write(report + '\n')
-        texts.append((osp.basename(path), text, text_origin(model, caption)))
-        written += 1
+        texts.append((osp.basename(path), sample.metainfo.get('text', ''),
+                      text_origin(model, caption_of[path])))
     with open(osp.join(args.out_dir, 'texts.csv'), 'w', newline='') as file:
         writer = csv.writer(file)
         writer.writerow(['Image', 'Text', 'Source'])
         writer.writerows(texts)
-    print(f'wrote {written} masks to {mask_dir} and overlays to {overlay_dir}'
+    print(f'wrote {len(samples)} masks to {mask_dir} and overlays to '
+          f'{osp.join(args.out_dir, "overlays")}'
           + (' (generated reports beside the masks)' if self_guided else '')
           + f'; the text of each image: {osp.join(args.out_dir, "texts.csv")}')
     return report_failures(failures, len(paths), args.out_dir)

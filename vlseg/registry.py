@@ -76,14 +76,15 @@ TASK_UTILS = Registry(
     locations=['vlseg.models', 'mmseg.models'])
 VISUALIZERS = Registry(
     'visualizer', parent=MMSEG_VISUALIZERS, scope='vlseg',
-    locations=['vlseg.visualization', 'mmseg.visualization'])
+    locations=['mmseg.visualization'])
 VISBACKENDS = Registry(
     'vis_backend', parent=MMSEG_VISBACKENDS, scope='vlseg',
-    locations=['vlseg.visualization', 'mmseg.visualization'])
+    locations=['mmseg.visualization'])
 LOG_PROCESSORS = Registry(
     'log_processor', parent=MMSEG_LOG_PROCESSORS, scope='vlseg',
-    locations=['vlseg.visualization', 'mmseg.visualization'])
-INFERENCERS = Registry('inferencer', parent=MMSEG_INFERENCERS, scope='vlseg')
+    locations=['mmseg.visualization'])
+INFERENCERS = Registry('inferencer', parent=MMSEG_INFERENCERS, scope='vlseg',
+                       locations=['vlseg.apis'])
 
 __all__ = [
     'RUNNERS', 'RUNNER_CONSTRUCTORS', 'LOOPS', 'HOOKS', 'DATASETS', 'DATA_SAMPLERS',

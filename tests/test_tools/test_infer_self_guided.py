@@ -7,7 +7,7 @@ import torch
 from tool_runner import run_tool
 
 import vlseg  # noqa: F401
-from vlseg.apis import init_model
+from vlseg.apis import VLSegInferencer
 from vlseg.text import parse_caption
 
 CONFIG = 'configs/sgseg/sgseg_convnext-t_minilm_lerg-cpu_qata_cov19_224x224.py'
@@ -16,7 +16,7 @@ CAPTION = 'unilateral pulmonary infection, one infected area, lower left lung.'
 
 def test_infer_writes_the_generated_report_beside_each_mask(tmp_path, repo_root):
     torch.manual_seed(0)
-    model = init_model(str(repo_root / CONFIG))
+    model = VLSegInferencer(str(repo_root / CONFIG), device='cpu').model
     checkpoint = tmp_path / 'sgseg.pth'
     torch.save({'state_dict': model.state_dict()}, checkpoint)
     images = tmp_path / 'images'
@@ -43,13 +43,13 @@ def test_infer_writes_the_generated_report_beside_each_mask(tmp_path, repo_root)
 
 def test_attach_report_generator_gives_another_model_the_reports(tmp_path, repo_root):
     """A TMCA model trained with captions reads an SGSeg model's reports (one checkpoint)."""
-    self_guided = init_model(str(repo_root / 'configs/tmca/'
-                                 'tmca_convnext-t_minilm_self-guided_qata_cov19_224x224.py'))
+    self_guided = VLSegInferencer(str(repo_root / 'configs/tmca/tmca_convnext-t_minilm_'
+                                      'self-guided_qata_cov19_224x224.py'), device='cpu').model
     plain = {k: v for k, v in self_guided.state_dict().items()
              if not k.startswith('report_generator.')}
     torch.manual_seed(1)
-    sgseg = init_model(str(repo_root / 'configs/sgseg/sgseg_convnext-t_minilm_qata_cov19_'
-                                       '224x224.py'))
+    sgseg = VLSegInferencer(str(repo_root / 'configs/sgseg/sgseg_convnext-t_minilm_qata_cov19_'
+                                       '224x224.py'), device='cpu').model
     # As the Runner saves it: the message hub's history buffers beside the weights.
     from mmengine.logging import HistoryBuffer
     torch.save({'state_dict': plain, 'message_hub': {'log_scalars': {'loss': HistoryBuffer()}}},

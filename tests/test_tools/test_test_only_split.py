@@ -9,7 +9,7 @@ import torch
 from tool_runner import run_tool
 
 import vlseg  # noqa: F401
-from vlseg.apis import init_model
+from vlseg.apis import VLSegInferencer
 
 CAPTION = 'unilateral pulmonary infection, one infected area, lower left lung.'
 SGSEG_LAYOUT = ['test_dataloader.dataset.layout=sgseg']
@@ -60,7 +60,8 @@ def test_a_folder_with_only_a_test_split_is_enough(family, tmp_path, repo_root):
     config, layout, options = FAMILIES[family]
     root = (qata_test_only if layout == 'qata' else covid_ct_test_only)(tmp_path / 'data')
     checkpoint = tmp_path / 'model.pth'
-    torch.save({'state_dict': init_model(str(repo_root / config)).state_dict()}, checkpoint)
+    model = VLSegInferencer(str(repo_root / config), device='cpu').model
+    torch.save({'state_dict': model.state_dict()}, checkpoint)
     done = run_tool('tools/test.py', config, str(checkpoint), '--work-dir', str(tmp_path / 'w'),
                     '--cfg-options', f'data_root={root}', 'test_dataloader.num_workers=0',
                     'test_dataloader.persistent_workers=False', *options)

@@ -4,7 +4,7 @@ import json
 
 import nibabel as nib
 import numpy as np
-from tool_runner import run_tool
+from tool_runner import REPO_ROOT, run_tool
 
 import vlseg  # noqa: F401
 from vlseg.datasets.synthetic_ct import synthetic_ct_volume
@@ -40,3 +40,10 @@ def test_train_then_test_then_infer_a_volume(tmp_path):
     assert written.shape == (70, 52, 19)
     np.testing.assert_allclose(written.affine, affine, atol=1e-4)
     assert set(np.unique(np.asanyarray(written.dataobj))) <= {0, 1}
+    # The inferencer gives the same mask, and writes it with the affine under out_dir/pred.
+    from vlseg.apis import VLSegInferencer
+    inferencer = VLSegInferencer(str(REPO_ROOT / CONFIG), checkpoint, device='cpu')
+    result = inferencer(str(source), out_dir=str(tmp_path / 'api'))
+    np.testing.assert_array_equal(result['predictions'], np.asanyarray(written.dataobj))
+    again = nib.load(str(tmp_path / 'api' / 'pred' / 'patient_7.nii.gz'))
+    np.testing.assert_allclose(again.affine, affine, atol=1e-4)

@@ -1,3 +1,3 @@
-from .inference import build_inference_pipeline, inference_model, inference_volume, init_model
+from .vlseg_inferencer import VLSegInferencer, autocast, list_inputs
 
-__all__ = ['build_inference_pipeline', 'inference_model', 'inference_volume', 'init_model']
+__all__ = ['VLSegInferencer', 'autocast', 'list_inputs']

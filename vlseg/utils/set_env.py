@@ -23,7 +23,6 @@ def register_all_modules(init_default_scope: bool = True) -> None:
     import vlseg.engine  # noqa: F401
     import vlseg.evaluation  # noqa: F401
     import vlseg.models  # noqa: F401
-    import vlseg.visualization  # noqa: F401
 
     if not init_default_scope:
         return

@@ -1,3 +1,0 @@
-from .overlay import overlay_mask
-
-__all__ = ['overlay_mask']

@@ -9,8 +9,9 @@ import vlseg  # noqa: F401
 from vlseg.datasets.transforms import CaptionToLesionVector
 from vlseg.models.backbones import HybridCNNViT
 from vlseg.models.decode_heads import C2FVLHead
+from vlseg.models.layers import VLAB
 from vlseg.models.losses import BinaryDiceLoss, ClassBalancedBCELoss, CosineAlignmentLoss
-from vlseg.models.necks import VLAB, LesionVectorWeighting
+from vlseg.models.necks import LesionVectorWeighting
 from vlseg.models.text_encoders import LesionVectorEncoder
 from vlseg.registry import MODELS
 from vlseg.text import CaptionParseError

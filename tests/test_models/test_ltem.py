@@ -3,7 +3,7 @@ import torch
 
 import vlseg  # noqa: F401
 from vlseg.models.decode_heads import GuideDecoderHead
-from vlseg.models.necks import LTEM
+from vlseg.models.layers import LTEM
 from vlseg.registry import MODELS
 
 # Small GuideDecoderHead: 4 levels of widths 8/16/32/64, 6 tokens of width 16.

@@ -5,7 +5,8 @@ import torch
 import vlseg  # noqa: F401
 from vlseg.models.backbones import HybridCNNViT
 from vlseg.models.decode_heads import LViTHead
-from vlseg.models.necks import LViTViTBranch, PixelLevelAttention
+from vlseg.models.layers import PixelLevelAttention
+from vlseg.models.necks import LViTViTBranch
 from vlseg.models.text_encoders import WordFeatureEncoder
 from vlseg.registry import MODELS
 from vlseg.utils import register_all_modules

@@ -8,7 +8,7 @@ Written from the paper and that code.
 Decoding, deepest first, from the hybrid encoder's maps ``x_1'' .. x_4''`` (weighted
 by the lesion vector, ``LesionVectorWeighting``) and the bottleneck ``x_5``: at level
 ``l`` = 4, 3, 2, 1, the decoder feature is upsampled x2 (nearest), the skip goes
-through a VLAB (Eq. 4-6, ``vlseg.models.necks.VLAB``), ``s_l = VLAB_l(x_l'')``, and
+through a VLAB (Eq. 4-6, ``vlseg.models.layers.VLAB``), ``s_l = VLAB_l(x_l'')``, and
 two conv3x3-BN-ReLU layers map ``[s_l, up]`` (concatenated) to the next width:
 (512 + 512) -> 256, (256 + 256) -> 128, (128 + 128) -> 64, (64 + 64) -> 64. A 1x1
 conv (``conv_seg``) gives the one-channel logits at the input resolution.

@@ -32,13 +32,16 @@ import torch.nn.functional as F
 from timm.layers import DropPath
 from torch import Tensor
 
+from .conv_module import AuthorsConvModule
 
-class ConvBNReLU(nn.Sequential):
-    """conv3x3 (bias) - BatchNorm - ReLU, the authors' ``ConvBatchNorm``."""
+
+class ConvBNReLU(AuthorsConvModule):
+    """conv3x3 (bias) - BatchNorm - ReLU, the authors' ``ConvBatchNorm`` (a ``ConvModule``)."""
 
     def __init__(self, in_channels: int, out_channels: int) -> None:
-        super().__init__(nn.Conv2d(in_channels, out_channels, 3, padding=1),
-                         nn.BatchNorm2d(out_channels), nn.ReLU(inplace=True))
+        super().__init__(in_channels, out_channels, 3, padding=1, bias=True,
+                         norm_cfg=dict(type='BN'), act_cfg=dict(type='ReLU'),
+                         legacy_names=('0', '1', '2'))
 
 
 def conv_stack(in_channels: int, out_channels: int, num_convs: int = 2) -> nn.Sequential:
@@ -47,17 +50,13 @@ def conv_stack(in_channels: int, out_channels: int, num_convs: int = 2) -> nn.Se
                            for i in range(num_convs)])
 
 
-class TokenConvBNReLU(nn.Module):
+class TokenConvBNReLU(AuthorsConvModule):
     """``Conv1d(k=3, pad=1)``-BatchNorm1d-ReLU over ``L``: the authors' ``ConvTransBN``."""
 
     def __init__(self, in_channels: int, out_channels: int) -> None:
-        super().__init__()
-        self.conv = nn.Conv1d(in_channels, out_channels, 3, padding=1)
-        self.norm = nn.BatchNorm1d(out_channels)
-        self.act = nn.ReLU()
-
-    def forward(self, x: Tensor) -> Tensor:
-        return self.act(self.norm(self.conv(x)))
+        super().__init__(in_channels, out_channels, 3, padding=1, bias=True,
+                         conv_cfg=dict(type='Conv1d'), norm_cfg=dict(type='BN1d'),
+                         act_cfg=dict(type='ReLU'), legacy_names=('conv', 'norm', 'act'))
 
 
 class ViTMLP(nn.Module):

@@ -18,9 +18,9 @@ Images", IEEE TMI 2020; authors' code ``DengPingFan/Inf-Net``,
 
 Every block takes mmcv's ``conv_cfg`` (``None``: ``nn.Conv2d``), ``norm_cfg``
 (``None``: ``BN``, as the authors) and, where the code applies an activation,
-``act_cfg`` (``None``: ``ReLU``). The defaults build the authors' layers; parameter names
-differ where ``ConvBN`` stands for ``BasicConv2d`` (a ``Sequential``: ``0.*`` / ``1.*``
-where the code has ``conv.*`` / ``bn.*``).
+``act_cfg`` (``None``: ``ReLU``). The defaults build the authors' layers; ``ConvBN`` is an
+mmcv ``ConvModule`` whose ``conv.*`` / ``bn.*`` are the code's ``BasicConv2d`` names
+(checkpoints of the earlier ``Sequential``, ``0.*`` / ``1.*``, still load).
 """
 from __future__ import annotations
 
@@ -29,8 +29,10 @@ from typing import Optional, Union
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmcv.cnn import build_activation_layer, build_conv_layer, build_norm_layer
+from mmcv.cnn import build_activation_layer, build_conv_layer
 from torch import Tensor
+
+from .conv_module import AuthorsConvModule
 
 IntPair = Union[int, tuple[int, int]]
 
@@ -43,16 +45,15 @@ def _act(act_cfg: Optional[dict]) -> nn.Module:
     return build_activation_layer(dict(type='ReLU') if act_cfg is None else act_cfg)
 
 
-class ConvBN(nn.Sequential):
-    """The code's ``BasicConv2d``: conv (no bias) + norm, no activation."""
+class ConvBN(AuthorsConvModule):
+    """The code's ``BasicConv2d``: conv (no bias) + norm, no activation (a ``ConvModule``)."""
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: IntPair,
                  padding: IntPair = 0, dilation: int = 1, conv_cfg: Optional[dict] = None,
                  norm_cfg: Optional[dict] = None) -> None:
-        super().__init__(
-            build_conv_layer(conv_cfg, in_channels, out_channels, kernel_size, padding=padding,
-                             dilation=dilation, bias=False),
-            build_norm_layer(_norm(norm_cfg), out_channels)[1])
+        super().__init__(in_channels, out_channels, kernel_size, padding=padding,
+                         dilation=dilation, bias=False, conv_cfg=conv_cfg,
+                         norm_cfg=_norm(norm_cfg), act_cfg=None, legacy_names=('0', '1'))
 
 
 class RFBBlock(nn.Module):

@@ -1,8 +1,8 @@
 """A per-pixel gate from a channel-mean and a channel-max map.
 
 The one implementation behind LViT's pixel-level attention module (PLAM,
-``vlseg.models.necks.PixelLevelAttention``; ``HUANGLIZI/LViT`` ``nets/pixlevel.py``)
-and the spatial VLAB of C2FVL's code (``vlseg.models.necks.VLAB(gate='spatial')``;
+``vlseg.models.layers.PixelLevelAttention``; ``HUANGLIZI/LViT`` ``nets/pixlevel.py``)
+and the spatial VLAB of C2FVL's code (``vlseg.models.layers.VLAB(gate='spatial')``;
 ``HUANGLIZI/C2FVL`` ``nets/VLAB.py``).
 
 Two branches read the map ``x`` ``(B, C, H, W)``: each is a 1x1 conv (no bias),

@@ -1,7 +1,5 @@
+"""Necks: text-aware modules between the backbone and the head (``neck=`` in a config)."""
 from .lesion_vector_weighting import LesionVectorWeighting
-from .ltem import LTEM
 from .lvit_vit_branch import LViTViTBranch
-from .pixel_level_attention import PixelLevelAttention
-from .vlab import VLAB
 
-__all__ = ['LTEM', 'LesionVectorWeighting', 'LViTViTBranch', 'PixelLevelAttention', 'VLAB']
+__all__ = ['LesionVectorWeighting', 'LViTViTBranch']

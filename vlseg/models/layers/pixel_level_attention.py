@@ -21,7 +21,7 @@ from typing import Optional, Union
 
 from vlseg.registry import MODELS
 
-from ..layers import AvgMaxPixelGate
+from .pixel_gate import AvgMaxPixelGate
 
 
 @MODELS.register_module()

@@ -40,7 +40,7 @@ from torch import Tensor
 
 from vlseg.registry import MODELS
 
-from ..layers import AvgMaxPixelGate
+from .pixel_gate import AvgMaxPixelGate
 
 _GATES = ('channel', 'spatial')
 

@@ -1,0 +1,63 @@
+"""The conv-norm-act units are mmcv ConvModules; checkpoints of their earlier form load."""
+import torch
+import torch.nn as nn
+
+from vlseg.models.layers import ConvBN, ConvBNReLU, TokenConvBNReLU
+
+
+class _OldTokenConvBNReLU(nn.Module):
+    """TokenConvBNReLU as it was written before (named children conv / norm / act)."""
+
+    def __init__(self, in_channels, out_channels):
+        super().__init__()
+        self.conv = nn.Conv1d(in_channels, out_channels, 3, padding=1)
+        self.norm = nn.BatchNorm1d(out_channels)
+        self.act = nn.ReLU()
+
+    def forward(self, x):
+        return self.act(self.norm(self.conv(x)))
+
+
+def _randomise(module):
+    torch.manual_seed(0)
+    with torch.no_grad():
+        for tensor in list(module.parameters()) + [b for b in module.buffers()
+                                                   if b.dtype.is_floating_point]:
+            tensor.copy_(torch.rand_like(tensor) + 0.5)
+    return module.eval()
+
+
+def test_old_checkpoints_load_and_compute_the_same():
+    cases = [
+        # The earlier definitions, written out: the authors' ConvBatchNorm and BasicConv2d
+        # as nn.Sequential (keys 0.*, 1.*), ConvTransBN with named children.
+        (nn.Sequential(nn.Conv2d(4, 6, 3, padding=1), nn.BatchNorm2d(6), nn.ReLU()),
+         ConvBNReLU(4, 6), torch.randn(2, 4, 9, 9)),
+        (nn.Sequential(nn.Conv2d(4, 6, (1, 3), padding=(0, 1), dilation=1, bias=False),
+                       nn.BatchNorm2d(6)),
+         ConvBN(4, 6, (1, 3), padding=(0, 1)), torch.randn(2, 4, 9, 9)),
+        (_OldTokenConvBNReLU(4, 6), TokenConvBNReLU(4, 6), torch.randn(2, 4, 7)),
+    ]
+    for old, new, x in cases:
+        old = _randomise(old)
+        missing, unexpected = new.load_state_dict(old.state_dict(), strict=True)
+        assert not missing and not unexpected
+        new.eval()
+        torch.testing.assert_close(new(x), old(x))
+        # Same parameters, as many: the authors' counts are kept.
+        assert sum(p.numel() for p in new.parameters()) == sum(
+            p.numel() for p in old.parameters())
+        # And the new keys are mmcv's.
+        assert {key.split('.')[0] for key in new.state_dict()} <= {'conv', 'bn'}
+
+
+def test_pytorch_default_init_is_kept():
+    """ConvModule would draw Kaiming-normal weights and set BN to 1/0; the authors' code
+    (and vlseg) keep PyTorch's defaults: the same draws as nn.Conv2d from the same seed."""
+    torch.manual_seed(3)
+    reference = nn.Conv2d(4, 6, 3, padding=1)
+    torch.manual_seed(3)
+    unit = ConvBNReLU(4, 6)
+    unit.init_weights()
+    torch.testing.assert_close(unit.conv.weight, reference.weight)
+    torch.testing.assert_close(unit.conv.bias, reference.bias)

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 bash tools/install.sh --tests
 python -m ruff check .
 set +e
-python -m pytest tests -q -p no:cacheprovider "$@"
+python -m pytest tests projects/*/tests -q -p no:cacheprovider "$@"
 status=$?
 set -e
 if [[ $status -eq 5 ]]; then

@@ -5,5 +5,5 @@ custom_imports = dict(imports=['projects.example_project.example_project'],
 model = dict(
     decode_head=dict(loss_decode=[
         dict(type='CrossEntropyLoss', use_sigmoid=True, loss_weight=0.5),
-        dict(type='TverskyLoss', alpha=0.3, beta=0.7, loss_weight=0.5),
+        dict(type='LesionTverskyLoss', alpha=0.3, beta=0.7, loss_weight=0.5),
     ]))

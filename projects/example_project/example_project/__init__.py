@@ -1,3 +1,3 @@
-from .tversky_loss import TverskyLoss
+from .tversky_loss import LesionTverskyLoss
 
-__all__ = ['TverskyLoss']
+__all__ = ['LesionTverskyLoss']

@@ -14,7 +14,7 @@ from vlseg.registry import MODELS
 
 
 @MODELS.register_module()
-class TverskyLoss(nn.Module):
+class LesionTverskyLoss(nn.Module):
 
     def __init__(self, alpha: float = 0.3, beta: float = 0.7, smooth: float = 1.0,
                  loss_weight: float = 1.0, ignore_index: int = 255,

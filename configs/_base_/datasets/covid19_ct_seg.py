@@ -5,6 +5,7 @@
 # The paper's split (16 training / 3 test volumes) is not published: by default the 4 test
 # cases of ../shared/data/covid_ct_volumes (split.json, by source case), so that both layouts
 # test the same patients; pass train_dataloader.dataset.cases=[...] for another.
+_base_ = './covid_ct_volumes.py'
 data_root = 'data/covid19_ct_seg'
 patch_size = (192, 192, 32)
 test_cases = ['coronacases_009', 'coronacases_010', 'radiopaedia_4_85506_1',
@@ -21,34 +22,15 @@ intensity = dict(type='NormalizeCTIntensity', window=(-1000, 1000),
 # as many random patches per volume as that tiling has (3 x 3 x 10 = 90), a third of them
 # centred on a lesion (nnU-Net's oversampling; the paper does not say how it sampled).
 patches_per_volume = 90
+# The shared stacks' pipelines (./covid_ct_volumes.py) with this window and patch size.
 train_pipeline = [
-    dict(type='LoadNiftiVolume'),
-    dict(type='LoadNiftiMask'),
-    intensity,
-    dict(type='RandVolumePatchCrop', patch_size=patch_size, lesion_ratio=0.33),
-    dict(type='RandFlipVolume', prob=0.5, axes=(0, 1, 2)),
-    dict(type='PackVolumeInputs'),
-]
-test_pipeline = [
-    dict(type='LoadNiftiVolume'),
-    dict(type='LoadNiftiMask'),
-    intensity,
-    dict(type='PackVolumeInputs'),
-]
+    intensity if step['type'] == 'NormalizeCTIntensity' else
+    dict(step, patch_size=patch_size) if step['type'] == 'RandVolumePatchCrop' else step
+    for step in _base_.train_pipeline]
+test_pipeline = [intensity if step['type'] == 'NormalizeCTIntensity' else step
+                 for step in _base_.test_pipeline]
 volume_dataset = dict(type='CTVolumeDataset', layout='covid19_ct_seg', data_root=data_root)
-train_dataloader = dict(
-    batch_size=4,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(type='RepeatDataset', times=patches_per_volume, dataset=dict(
-        volume_dataset, split='train', cases=train_cases, pipeline=train_pipeline)))
-val_dataloader = dict(
-    batch_size=1,
-    num_workers=1,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(volume_dataset, split='test', cases=test_cases, pipeline=test_pipeline))
+train_dataloader = dict(dataset=dict(times=patches_per_volume, dataset=dict(
+    volume_dataset, cases=train_cases, pipeline=train_pipeline)))
+val_dataloader = dict(dataset=dict(volume_dataset, cases=test_cases, pipeline=test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='VolumeDiceMetric')
-test_evaluator = val_evaluator

@@ -5,17 +5,15 @@ import torch
 
 import vlseg  # noqa: F401
 from vlseg.datasets.transforms import (
-    CaptionToLesionVector,
     CaptionToLocationLabels,
     DropCaption,
     LoadBinaryMask,
     LoadMedicalImageFromFile,
     PackTextSegInputs,
     RandomFlipWithCaption,
-    TokenizeCaption,
 )
 from vlseg.datasets.transforms.text import swap_sides
-from vlseg.models import TextSegDataPreProcessor
+from vlseg.models import TextSegDataPreProcessor, stack_text_fields
 
 CAPTION = ('bilateral pulmonary infection, three infected areas, '
            'upper middle left lung and lower right lung.')
@@ -70,38 +68,18 @@ def test_mask_of_wrong_size_names_both_files(sample, tmp_path):
         load(sample)
 
 
-def test_tokenize_caption_with_embedded_tokenizer(sample):
-    results = TokenizeCaption(max_length=24)(dict(sample))
-    assert results['text_token_ids'].shape == (24,)
-    assert results['text_token_ids'].dtype == np.int64
-    assert 5 < results['text_attention_mask'].sum() < 24
-    empty = TokenizeCaption(max_length=24)(dict(sample, text=''))
-    assert empty['text_attention_mask'].sum() == 2  # [CLS] [SEP] only
-    short = TokenizeCaption(max_length=8)(dict(sample))
-    assert short['text_token_ids'].shape == (8,) and short['text_attention_mask'].all()
-
-
 def test_missing_or_empty_caption_is_an_error_naming_the_image(sample):
     with pytest.raises(ValueError, match='x.png has no caption'):
-        TokenizeCaption()(dict(sample, text=None))
+        CaptionToLocationLabels()(dict(sample, text=None))
     with pytest.raises(ValueError, match='x.png has an empty caption'):
-        TokenizeCaption(allow_empty=False)(dict(sample, text=' '))
-    with pytest.raises(ValueError, match='x.png has an empty caption'):
-        CaptionToLocationLabels()(dict(sample, text=''))
+        CaptionToLocationLabels()(dict(sample, text=' '))
 
 
-def test_lesion_vector_and_location_labels(sample):
-    vector = CaptionToLesionVector()(dict(sample))['text_lesion_vector']
-    np.testing.assert_array_equal(vector, [1, 3, 1, 1, 0, 0, 0, 1])
+def test_location_labels(sample):
     labels = CaptionToLocationLabels()(dict(sample))['gt_location_labels']
     np.testing.assert_array_equal(labels, [1, 1, 0, 0, 0, 1])
-    no_text = CaptionToLesionVector()(dict(sample, text=''))['text_lesion_vector']
-    assert not no_text.any()
-    # C2FVL Sec. 3.3's own example, exactly.
-    paper = CaptionToLesionVector()(dict(sample, text=(
-        'Bilateral pulmonary infection, two infected areas, upper middle left lung and '
-        'middle lower right lung')))['text_lesion_vector']
-    assert paper.dtype == np.float32 and paper.tolist() == [1, 2, 1, 1, 0, 0, 1, 1]
+    assert not CaptionToLocationLabels(allow_empty=True)(
+        dict(sample, text=''))['gt_location_labels'].any()
 
 
 def test_drop_caption_keeps_the_original(sample):
@@ -121,31 +99,29 @@ def test_flip_swaps_sides_in_caption(sample):
         RandomFlipWithCaption(direction='vertical')
 
 
-def test_pack_and_preprocess_batch_text(sample):
-    pipeline = [LoadMedicalImageFromFile(), LoadBinaryMask(), TokenizeCaption(),
-                CaptionToLesionVector(), PackTextSegInputs()]
+def test_pack_and_preprocess_keep_the_caption_and_its_targets(sample):
+    pipeline = [LoadMedicalImageFromFile(), LoadBinaryMask(), CaptionToLocationLabels(),
+                PackTextSegInputs()]
     packed = []
-    for caption in (CAPTION, ''):
+    for caption in (CAPTION, 'unilateral pulmonary infection, one infected area, lower left '
+                             'lung.'):
         results = dict(sample, text=caption)
         for transform in pipeline:
             results = transform(results)
         packed.append(results)
+    # The caption string is what reaches the model (metainfo); only targets are fields.
     data_sample = packed[0]['data_samples']
     assert data_sample.metainfo['text'] == CAPTION
-    assert data_sample.text_token_ids.shape == (24,)
-    preprocessor = TextSegDataPreProcessor(
-        mean=[0, 0, 0], std=[1, 1, 1], size_divisor=8, text_keys=('text_token_ids',))
+    assert 'text_token_ids' not in data_sample
+    preprocessor = TextSegDataPreProcessor(mean=[0, 0, 0], std=[1, 1, 1], size_divisor=8)
     batch = preprocessor(dict(inputs=[p['inputs'] for p in packed],
                               data_samples=[p['data_samples'] for p in packed]), training=True)
     assert batch['inputs'].shape == (2, 3, 8, 8)
-    text = preprocessor.batch_text(batch['data_samples'],
-                                   ('text_token_ids', 'text_attention_mask',
-                                    'text_lesion_vector'))
-    assert text['text_token_ids'].shape == (2, 24)
-    assert text['text_lesion_vector'].shape == (2, 8)
-    assert text['captions'] == [CAPTION, '']
-    with pytest.raises(KeyError, match='gt_location_labels.*x.png'):
-        preprocessor.batch_text(batch['data_samples'], ('gt_location_labels',))
+    labels = stack_text_fields(batch['data_samples'], ('gt_location_labels',))
+    assert labels['gt_location_labels'].tolist() == [[1, 1, 0, 0, 0, 1], [0, 0, 1, 0, 0, 0]]
+    with pytest.raises(KeyError, match='gt_location_labels.*x.png.*CaptionToLocationLabels'):
+        unlabelled = PackTextSegInputs()(load(dict(sample)))['data_samples']
+        stack_text_fields([packed[0]['data_samples'], unlabelled], ('gt_location_labels',))
 
 
 def test_per_image_zscore_is_channel_wise():
@@ -164,9 +140,9 @@ def test_per_image_zscore_is_channel_wise():
 def test_flip_swaps_location_labels_and_refuses_derived_text(sample):
     flipped = RandomFlipWithCaption(prob=1.0)(load(dict(sample, pseudo_label=[1, 1, 0, 0, 0, 1])))
     assert flipped['pseudo_label'] == [0, 0, 1, 1, 1, 0]
-    tokenised = TokenizeCaption()(load(dict(sample)))
+    labelled = CaptionToLocationLabels()(load(dict(sample)))
     with pytest.raises(RuntimeError, match='before the text transforms'):
-        RandomFlipWithCaption(prob=1.0)(tokenised)
+        RandomFlipWithCaption(prob=1.0)(labelled)
 
 
 def test_sixteen_bit_mask_thresholds_at_half_range(tmp_path):

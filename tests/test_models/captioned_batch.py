@@ -9,7 +9,7 @@ from vlseg.datasets.transforms import LoadBinaryMask, LoadMedicalImageFromFile, 
 
 def captioned_batch(folder: Path, captions, text_steps=()) -> dict:
     """``dict(inputs, data_samples)``: one 32x32 image (grey level 40 i + 20) and mask per
-    caption, loaded, passed through ``text_steps`` (e.g. ``TokenizeCaption``) and packed."""
+    caption, loaded, passed through ``text_steps`` (e.g. ``CaptionToLocationLabels``) and packed."""
     steps = [LoadMedicalImageFromFile(), LoadBinaryMask(), *text_steps, PackTextSegInputs()]
     inputs, samples = [], []
     for index, caption in enumerate(captions):

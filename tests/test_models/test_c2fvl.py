@@ -6,7 +6,6 @@ from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
 import vlseg  # noqa: F401
-from vlseg.datasets.transforms import CaptionToLesionVector
 from vlseg.models.backbones import HybridCNNViT
 from vlseg.models.decode_heads import C2FVLHead
 from vlseg.models.layers import VLAB
@@ -79,16 +78,13 @@ def test_lesion_vector_encoder_parses_captions():
     assert vectors[0].tolist() == [1.0, 2.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0]
     assert vectors[1].tolist() == [0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0]
     assert vectors[2].tolist() == [0.0] * 8  # text-free: the zeroed vector
-    # The same vector as the pipeline transform.
-    transformed = CaptionToLesionVector().transform(dict(text=CAPTION))
-    assert vectors[0].tolist() == transformed['text_lesion_vector'].tolist()
     with pytest.raises(TypeError, match='captions'):
         encoder(captions=CAPTION)
 
 
 def test_lesion_vector_of_the_papers_example():
     """C2FVL Sec. 3.3: this sentence is [1, 2, 1, 1, 0, 0, 1, 1], through the model's text
-    source (what the segmentor calls with the batch's captions) and the pipeline transform."""
+    source (what the segmentor calls with the batch's captions)."""
     example = ('Bilateral pulmonary infection, two infected areas, upper middle left lung and '
                'middle lower right lung')
     expected = [1.0, 2.0, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0]
@@ -102,8 +98,6 @@ def test_lesion_vector_of_the_papers_example():
         decode_head=dict(type='C2FVLHead', in_channels=(8, 16, 32, 64, 64), channels=8)))
     text = model.extract_text([dict(text=example), dict(text='')])
     assert text['vector'].tolist() == [expected, [0.0] * 8]
-    transformed = CaptionToLesionVector().transform(dict(text=example))
-    assert transformed['text_lesion_vector'].tolist() == expected
 
 
 def test_lesion_vector_repeats_along_channels():

@@ -1,11 +1,8 @@
-import copy
 
-import numpy as np
 import pytest
 import torch
 
 import vlseg  # noqa: F401
-from vlseg.datasets.transforms.text import TokenizeCaption
 from vlseg.models.text_encoders import HFTextEncoder
 from vlseg.registry import MODELS
 
@@ -43,7 +40,7 @@ def test_hidden_layer_average_and_mean_pooling(tiny_bert):
     encoder = HFTextEncoder(tiny_bert, hidden_layers=(-1, -2, -3), pooling='mean',
                             cache_size=0)
     ids, mask = encoder.tokenize(CAPTIONS)
-    out = encoder(ids, mask)
+    out = encoder(CAPTIONS)
     with torch.no_grad():
         states = encoder.model(input_ids=ids, attention_mask=mask,
                                output_hidden_states=True).hidden_states
@@ -115,8 +112,8 @@ def test_cache_is_bounded_and_token_checked(tiny_bert):
     encoder(captions=[b])
     assert calls == [1, 1, 1, 1]
     # Other token ids under a cached caption (another max_length) are recomputed.
-    ids, mask = encoder.tokenize([b])
-    out = encoder(ids[:, :12], mask[:, :12], captions=[b])
+    encoder.max_length = 12
+    out = encoder(captions=[b])
     assert out['tokens'].shape == (1, 12, 32) and calls[-1] == 1 and len(calls) == 5
 
 
@@ -139,27 +136,6 @@ def test_missing_folder_names_the_path(tmp_path):
     with pytest.raises(FileNotFoundError, match='BiomedVLP-CXR-BERT-specialized') as error:
         HFTextEncoder(str(missing))
     assert str(missing) in str(error.value)
-
-
-def test_pipeline_token_ids_match_captions_only(tiny_bert):
-    transform = TokenizeCaption(tokenizer_path=tiny_bert, max_length=24)
-    rows = [transform.transform(dict(text=c)) for c in CAPTIONS]
-    ids = torch.from_numpy(np.stack([r['text_token_ids'] for r in rows]))
-    mask = torch.from_numpy(np.stack([r['text_attention_mask'] for r in rows]))
-    encoder = HFTextEncoder(tiny_bert, cache_size=0)
-    from_pipeline = encoder(ids, mask, captions=CAPTIONS)
-    from_captions = encoder(captions=CAPTIONS)
-    assert torch.equal(from_pipeline['mask'], from_captions['mask'])
-    torch.testing.assert_close(from_pipeline['tokens'], from_captions['tokens'])
-    # A cache filled from pipeline tokens serves captions-only calls as well.
-    cached = HFTextEncoder(tiny_bert)
-    cached(ids, mask, captions=CAPTIONS)
-    again = cached(captions=CAPTIONS)
-    assert cached.cache_info() == dict(hits=3, misses=3, size=3)
-    torch.testing.assert_close(again['tokens'], from_captions['tokens'])
-    # Deep copies (EMA, model wrappers) keep working.
-    torch.testing.assert_close(copy.deepcopy(cached)(captions=CAPTIONS)['pooled'],
-                               from_captions['pooled'])
 
 
 def test_embedded_model():

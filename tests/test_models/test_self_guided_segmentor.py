@@ -199,9 +199,9 @@ def test_train_on_reports_option(tiny_bert, tmp_path):
         read = []
         encode = model.text_encoder.forward
 
-        def recording(*args, **kwargs):
-            read.extend(kwargs['captions'])
-            return encode(*args, **kwargs)
+        def recording(captions):
+            read.extend(captions)
+            return encode(captions)
         model.text_encoder.forward = recording
         data = model.data_preprocessor(batch(tmp_path, captions), True)
         losses = model.loss(data['inputs'], data['data_samples'])

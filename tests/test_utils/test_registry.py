@@ -24,7 +24,7 @@ def test_mmseg_and_vlseg_components_resolve_from_vlseg_scope():
     assert registry.MODELS.get('TextSegDataPreProcessor').__module__.startswith('vlseg')
     assert registry.METRICS.get('LesionMetric').__module__.startswith('vlseg')
     assert registry.METRICS.get('IoUMetric').__module__.startswith('mmseg')
-    assert registry.TRANSFORMS.get('TokenizeCaption').__module__.startswith('vlseg')
+    assert registry.TRANSFORMS.get('CaptionToLocationLabels').__module__.startswith('vlseg')
     assert registry.TRANSFORMS.get('Resize') is not None
     assert registry.HOOKS.get('FiniteLossHook').__module__.startswith('vlseg')
     assert registry.DATASETS.get('SyntheticCXRDataset').__module__.startswith('vlseg')

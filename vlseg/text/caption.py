@@ -350,8 +350,8 @@ def lesion_vector_of(caption: str, strict: bool = False,
                      source: str = 'caption') -> tuple[float, ...]:
     """C2FVL's 8-dim lesion vector of a caption (:meth:`LesionCaption.lesion_vector`).
 
-    The one path from a caption to the vector, used by the pipeline transform
-    ``CaptionToLesionVector`` and the model's ``LesionVectorEncoder``. An empty
+    The one path from a caption to the vector, used by the model's text source
+    ``LesionVectorEncoder``. An empty
     caption (``''`` or blanks: the text-free mode) gives the zero vector. Parsing
     is memoised per ``(caption, strict)`` (an LRU cache of 8192 captions), so a model
     that parses its batch's captions every step parses each distinct caption once.

@@ -2,11 +2,9 @@ from .edge import MaskToEdge
 from .formatting import TEXT_FIELDS, PackTextSegInputs
 from .loading import LoadBinaryMask, LoadMedicalImageFromFile
 from .text import (
-                   CaptionToLesionVector,
                    CaptionToLocationLabels,
                    DropCaption,
                    RandomFlipWithCaption,
-                   TokenizeCaption,
                    embedded_text_model_path,
 )
 from .volume import (
@@ -21,8 +19,8 @@ from .zoom import RandomZoom
 
 __all__ = [
     'TEXT_FIELDS', 'PackTextSegInputs', 'LoadBinaryMask', 'LoadMedicalImageFromFile',
-    'CaptionToLesionVector', 'CaptionToLocationLabels', 'DropCaption',
-    'RandomFlipWithCaption', 'TokenizeCaption', 'embedded_text_model_path', 'MaskToEdge',
+    'CaptionToLocationLabels', 'DropCaption', 'RandomFlipWithCaption',
+    'embedded_text_model_path', 'MaskToEdge',
     'RandomZoom', 'LoadNiftiMask', 'LoadNiftiVolume', 'NormalizeCTIntensity',
     'PackVolumeInputs', 'RandFlipVolume', 'RandVolumePatchCrop'
 ]

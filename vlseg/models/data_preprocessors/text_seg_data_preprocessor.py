@@ -1,7 +1,7 @@
 """Data preprocessor that batches text alongside images."""
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+from typing import Any, Sequence
 
 import torch
 from mmseg.models.data_preprocessor import SegDataPreProcessor
@@ -10,9 +10,6 @@ from vlseg.registry import MODELS
 
 #: The pipeline transform that derives each text field from the caption.
 FIELD_TRANSFORMS = {
-    'text_token_ids': 'TokenizeCaption',
-    'text_attention_mask': 'TokenizeCaption',
-    'text_lesion_vector': 'CaptionToLesionVector',
     'gt_location_labels': 'CaptionToLocationLabels',
 }
 
@@ -21,7 +18,7 @@ def check_text_fields(data_samples: Sequence, keys: Sequence[str]) -> None:
     """Raise, naming the images, for the samples that lack one of ``keys``.
 
     A missing field means the pipeline lacks the transform that derives it from
-    the caption (named in the message, e.g. ``TokenizeCaption``).
+    the caption (named in the message, e.g. ``CaptionToLocationLabels``).
     """
     for key in keys:
         missing = [str(sample.metainfo.get('img_path', f'sample {index} of the batch'))
@@ -44,10 +41,10 @@ def stack_text_fields(data_samples: Sequence, keys: Sequence[str]) -> dict[str, 
 class TextSegDataPreProcessor(SegDataPreProcessor):
     """mmseg's ``SegDataPreProcessor`` plus text.
 
-    Images are normalised, padded and stacked as mmseg does. Text fields of the
-    data samples (see ``PackTextSegInputs``) are moved to the model's device with
-    the images; :meth:`batch_text` stacks them into ``(B, ...)`` tensors together
-    with the list of raw captions, which is what text encoders and necks take.
+    Images are normalised, padded and stacked as mmseg does; the data samples keep
+    their captions in metainfo (what the text sources read) and their caption-derived
+    training targets as fields (``PackTextSegInputs``; :func:`stack_text_fields`
+    batches them for the losses).
 
     Args:
         per_image_zscore: normalise each channel of each image by its own mean and
@@ -55,8 +52,6 @@ class TextSegDataPreProcessor(SegDataPreProcessor):
             LanGuideMedSeg's MONAI ``NormalizeIntensityd(channel_wise=True)``. For grey
             images repeated to 3 channels it is the same as one z-score of the image; for
             colour images (polyps) each channel gets its own.
-        text_keys: text fields that every sample must carry; checked per batch so
-            a missing field fails on the first iteration, naming the image.
         channels_last: give the model its images in channels-last memory format
             (``torch.channels_last``): convolutions then run on NHWC data without
             reorders, which oneDNN (CPU) and cuDNN (tensor cores) prefer; whether it is
@@ -65,14 +60,13 @@ class TextSegDataPreProcessor(SegDataPreProcessor):
         kwargs: passed to ``SegDataPreProcessor``.
     """
 
-    def __init__(self, per_image_zscore: bool = False, text_keys: Sequence[str] = (),
-                 channels_last: bool = False, **kwargs) -> None:
+    def __init__(self, per_image_zscore: bool = False, channels_last: bool = False,
+                 **kwargs) -> None:
         super().__init__(**kwargs)
         if per_image_zscore and self._enable_normalize:
             raise ValueError('TextSegDataPreProcessor: per_image_zscore=True replaces mean/std; '
                              'set mean=None and std=None')
         self.per_image_zscore = per_image_zscore
-        self.text_keys = tuple(text_keys)
         self.channels_last = channels_last
 
     def forward(self, data: dict, training: bool = False) -> dict[str, Any]:
@@ -82,8 +76,6 @@ class TextSegDataPreProcessor(SegDataPreProcessor):
         result = super().forward(data, training)
         if self.channels_last:
             result['inputs'] = result['inputs'].contiguous(memory_format=torch.channels_last)
-        if self.text_keys and result.get('data_samples') is not None:
-            check_text_fields(result['data_samples'], self.text_keys)
         return result
 
     @staticmethod
@@ -93,12 +85,3 @@ class TextSegDataPreProcessor(SegDataPreProcessor):
         mean = image.mean(dim=(1, 2), keepdim=True)
         std = image.std(dim=(1, 2), keepdim=True, unbiased=False)
         return (image - mean) / std.clamp_min(1e-6)
-
-    @staticmethod
-    def batch_text(data_samples: Optional[Sequence],
-                   keys: Sequence[str] = ('text_token_ids', 'text_attention_mask')) -> dict:
-        """Batch the given text fields; ``'captions'`` holds the raw captions."""
-        data_samples = data_samples or []
-        batch = stack_text_fields(data_samples, keys)
-        batch['captions'] = [sample.metainfo.get('text', '') for sample in data_samples]
-        return batch

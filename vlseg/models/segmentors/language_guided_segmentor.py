@@ -7,12 +7,11 @@ mmseg's ``EncoderDecoder`` with a text source added; any mmseg backbone, neck or
 head still fits, and text-aware components say so with ``consumes_text = True``.
 
 Text flows one way for training and inference: the caption kept in each sample's
-metainfo (``text``; ``''`` is the text-free mode) goes to the text encoder, with the
-pipeline's token ids when the samples carry them (``TokenizeCaption``). Inference
-reaches ``encode_decode`` with image metas only, so there the encoder tokenises the
-captions itself; a frozen encoder's caption cache makes that free after the first
-batch. A caption that a text source cannot parse (``CaptionParseError``) is reported
-with the image files that carry it.
+metainfo (``text``; ``''`` is the text-free mode) goes, as a string, to the text source,
+which tokenises or parses it (inference reaches ``encode_decode`` with image metas
+only, so nothing else could reach it there); a frozen encoder's caption cache makes
+that free after the first batch. A caption that a text source cannot parse
+(``CaptionParseError``) is reported with the image files that carry it.
 
 Losses that need image and text features together get both from the segmentor:
 an optional ``alignment`` module (TMCA's multilevel contrastive alignment,
@@ -31,8 +30,6 @@ from torch import Tensor, nn
 
 from vlseg.registry import MODELS
 from vlseg.text import CaptionParseError
-
-from ..data_preprocessors import stack_text_fields
 
 
 def gt_masks_of(data_samples: SampleList) -> Tensor:
@@ -56,8 +53,10 @@ class LanguageGuidedSegmentor(EncoderDecoder):
         backbone, decode_head, neck, auxiliary_head, train_cfg, test_cfg,
         data_preprocessor, pretrained, init_cfg: as ``EncoderDecoder``.
         text_encoder: config of the text source (e.g. ``HFTextEncoder``); it is
-            called as ``text_encoder(token_ids, attention_mask, captions=...)``
-            and returns ``{'tokens', 'mask', 'pooled'}``.
+            called as ``text_encoder(captions)`` with the batch's ``B`` caption strings
+            and returns a dict: ``tokens`` ``(B, L, C)`` with ``mask`` ``(B, L)`` and
+            ``pooled`` ``(B, C)`` (language models), or ``vector`` ``(B, K)`` (a
+            structured text vector such as C2FVL's); consumers name the keys they read.
         alignment: optional config of a training-only image-text loss module
             (e.g. ``MultiLevelAlignment``, TMCA's MAS), called in ``loss()`` as
             ``alignment(image_features, text, gt_masks)`` with the features of
@@ -85,17 +84,11 @@ class LanguageGuidedSegmentor(EncoderDecoder):
         """Whether an image-text alignment loss is trained."""
         return self.alignment is not None
 
-    def extract_text(self, batch_img_metas: Sequence[dict],
-                     data_samples: Optional[SampleList] = None) -> dict:
+    def extract_text(self, batch_img_metas: Sequence[dict]) -> dict:
         """Text features of the batch's captions (``''`` = text-free)."""
         captions = [meta.get('text', '') or '' for meta in batch_img_metas]
-        token_ids = attention_mask = None
-        if data_samples and all('text_token_ids' in sample for sample in data_samples):
-            fields = stack_text_fields(data_samples, ('text_token_ids', 'text_attention_mask'))
-            token_ids = fields['text_token_ids']
-            attention_mask = fields['text_attention_mask']
         try:
-            return self.text_encoder(token_ids, attention_mask, captions=captions)
+            return self.text_encoder(captions)
         except CaptionParseError as error:
             # Text sources that parse captions (C2FVL's lesion vector) see strings only;
             # name the images whose caption failed, so the user knows which file to fix.
@@ -130,7 +123,7 @@ class LanguageGuidedSegmentor(EncoderDecoder):
     def loss(self, inputs: Tensor, data_samples: SampleList,
              image_features: Optional[tuple] = None) -> dict:
         """Training losses; ``image_features`` as in :meth:`extract_feat`."""
-        text = self.extract_text([sample.metainfo for sample in data_samples], data_samples)
+        text = self.extract_text([sample.metainfo for sample in data_samples])
         features = self.extract_feat(inputs, text, image_features)
         losses = self._decode_head_forward_train(
             self._with_text(self.decode_head, features, text), data_samples)
@@ -150,6 +143,6 @@ class LanguageGuidedSegmentor(EncoderDecoder):
     def _forward(self, inputs: Tensor, data_samples: Optional[SampleList] = None) -> Tensor:
         metas = [sample.metainfo for sample in data_samples] if data_samples else [
             {}] * inputs.shape[0]
-        text = self.extract_text(metas, data_samples)
+        text = self.extract_text(metas)
         features = self.extract_feat(inputs, text)
         return self.decode_head.forward(self._with_text(self.decode_head, features, text))

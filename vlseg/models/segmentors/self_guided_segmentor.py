@@ -173,8 +173,7 @@ class SelfGuidedSegmentor(LanguageGuidedSegmentor):
         if self.warmup_alignment is not None:
             self.train_steps += 1
             if int(self.train_steps) <= self.warmup_iters:
-                text = self.extract_text([sample.metainfo for sample in data_samples],
-                                         data_samples)
+                text = self.extract_text([sample.metainfo for sample in data_samples])
                 return self.warmup_alignment(self.extract_feat(inputs, text), text,
                                              gt_masks_of(data_samples))
         # The report generator learns the caption's zones (CaptionToLocationLabels);
@@ -191,10 +190,6 @@ class SelfGuidedSegmentor(LanguageGuidedSegmentor):
 
     def _replace_captions_by_reports(self, logits: Tensor, data_samples: SampleList) -> None:
         """``train_on_reports``: a drawn share of the samples read this step's report."""
-        if any('text_token_ids' in sample for sample in data_samples):
-            raise ValueError('SelfGuidedSegmentor: train_on_reports needs the captions '
-                             'tokenised in the model (the reports are written in the '
-                             'forward); remove TokenizeCaption from the training pipeline')
         chosen = torch.rand(len(data_samples)) < self.train_on_reports
         if not bool(chosen.any()):
             return

@@ -212,9 +212,7 @@ class HFTextEncoder(BaseHFTextEncoder):
         hidden_layers: which entries of ``hidden_states`` to average into the token
             features (``0`` is the embedding output, ``-1`` the last layer); an int
             takes one layer. TMCA: ``(-1, -2, -3)``.
-        max_length: tokens per caption when the encoder tokenises captions itself
-            (``forward(captions=...)`` without token ids); the pipeline's
-            ``TokenizeCaption`` sets the length otherwise.
+        max_length: tokens per caption (padded or truncated; 24 as in LanGuideMedSeg).
         pooling: the global feature: ``'cls'`` (first token) or ``'mean'`` (mean
             over the tokens the attention mask keeps).
         cache_size: most captions the cache of a frozen encoder holds (least
@@ -246,7 +244,7 @@ class HFTextEncoder(BaseHFTextEncoder):
         self.pooling = pooling
 
     def tokenize(self, captions: Sequence[str], device=None) -> tuple[Tensor, Tensor]:
-        """Token ids and attention mask ``(B, max_length)`` (int64), as ``TokenizeCaption``."""
+        """Token ids and attention mask ``(B, max_length)`` (int64) of the captions."""
         encoded = self.tokenizer(
             [str(c) for c in captions], padding='max_length', truncation=True,
             max_length=self.max_length, return_tensors='pt')
@@ -265,45 +263,25 @@ class HFTextEncoder(BaseHFTextEncoder):
         tokens = self._encode(token_ids, attention_mask)
         return tokens, self._pool(tokens, attention_mask)
 
-    def forward(self,
-                token_ids: Optional[Tensor] = None,
-                attention_mask: Optional[Tensor] = None,
-                captions: Optional[Sequence[str]] = None) -> dict[str, Tensor]:
-        """Encode a batch of captions.
+    def forward(self, captions: Sequence[str]) -> dict[str, Tensor]:
+        """Encode a batch of captions (tokenised here, ``max_length`` tokens each).
 
         Args:
-            token_ids: ``(B, L)`` token ids (``TokenizeCaption``'s
-                ``text_token_ids``); ``None`` tokenises ``captions`` here.
-            attention_mask: ``(B, L)``; ``None`` with ``token_ids`` means all ones.
-            captions: the ``B`` raw captions (``''`` for text-free samples); the
-                cache keys of a frozen encoder, or the text to tokenise.
+            captions: the ``B`` raw captions (``''`` for text-free samples); with a
+                frozen encoder also the cache keys.
 
         Returns:
             dict with ``tokens`` ``(B, L, C)`` float, ``mask`` ``(B, L)`` (the
             attention mask) and ``pooled`` ``(B, C)``.
         """
-        if captions is not None:
-            if isinstance(captions, str):
-                raise TypeError('HFTextEncoder: captions must be a sequence of strings, '
-                                'not one string')
-            captions = [str(c) for c in captions]
-        if token_ids is None:
-            if captions is None:
-                raise ValueError('HFTextEncoder: give token_ids or captions')
-            token_ids, attention_mask = self.tokenize(captions)
-        elif attention_mask is None:
-            attention_mask = torch.ones_like(token_ids)
-        if token_ids.dim() != 2 or attention_mask.shape != token_ids.shape:
-            raise ValueError(f'HFTextEncoder: token_ids {tuple(token_ids.shape)} and '
-                             f'attention_mask {tuple(attention_mask.shape)} must both be (B, L)')
-        if captions is not None and len(captions) != token_ids.shape[0]:
-            raise ValueError(f'HFTextEncoder: {len(captions)} captions for a batch of '
-                             f'{token_ids.shape[0]} token rows')
-        attention_mask = attention_mask.to(token_ids.device)
-
+        if captions is None or isinstance(captions, str):
+            raise TypeError('HFTextEncoder: captions must be a sequence of strings, '
+                            f'got {type(captions).__name__}')
+        captions = [str(c) for c in captions]
+        token_ids, attention_mask = self.tokenize(captions)
         if not self.frozen:
             tokens, pooled = self._features(token_ids, attention_mask)
-        elif captions is None or not self.caching:
+        elif not self.caching:
             with torch.no_grad():
                 tokens, pooled = self._features(token_ids, attention_mask)
         else:

@@ -8,9 +8,8 @@ derived from LViT's captions and did not publish).
 
 Here the vector comes from the caption through the project's one caption parser
 (``vlseg.text.lesion_vector_of``: ``parse_caption``, ``LesionCaption.lesion_vector``,
-memoised per caption string), the same as the pipeline transform
-``CaptionToLesionVector``, so training and inference (where only the caption strings
-reach the model) share one path::
+memoised per caption string), in the model, so that training and inference (where only
+the caption strings reach the model) share one path::
 
     [bilateral, count, L-upper, L-middle, L-lower, R-upper, R-middle, R-lower]
 
@@ -26,7 +25,7 @@ are 0/1, and "left"/"right" are image sides. An empty caption (text-free,
 """
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Sequence
 
 import torch
 from mmengine.model import BaseModule
@@ -69,9 +68,7 @@ class LesionVectorEncoder(BaseModule):
         (the data preflight, before training)."""
         lesion_vector_of(caption, strict=self.strict, source=source)
 
-    def forward(self, token_ids: Optional[Tensor] = None,
-                attention_mask: Optional[Tensor] = None,
-                captions: Optional[Sequence[str]] = None) -> dict[str, Tensor]:
+    def forward(self, captions: Sequence[str]) -> dict[str, Tensor]:
         """``captions`` (the ``B`` raw captions, ``''`` = text-free) -> ``{'vector': (B, 8)}``."""
         if captions is None or isinstance(captions, str):
             raise TypeError('LesionVectorEncoder: give captions, a sequence of strings (the '

@@ -52,9 +52,8 @@ class WordFeatureEncoder(BaseHFTextEncoder):
             ones go first); ``0`` disables it. An entry is ``(words, mask, pooled)``.
         trust_remote_code, init_cfg: as ``HFTextEncoder``.
 
-    ``forward`` reads the caption strings; pipeline token ids (``TokenizeCaption``) are
-    not used, because word boundaries come from the tokenizer's word ids. ``pooled``
-    is the mean of the kept words (zeros for ``''``).
+    ``forward`` reads the caption strings (word boundaries come from the tokenizer's
+    word ids). ``pooled`` is the mean of the kept words (zeros for ``''``).
     """
 
     def __init__(self,
@@ -98,10 +97,7 @@ class WordFeatureEncoder(BaseHFTextEncoder):
         pooled = words.sum(1) / mask.sum(1, keepdim=True).clamp_min(1)
         return words, mask.long(), pooled
 
-    def forward(self,
-                token_ids: Optional[Tensor] = None,
-                attention_mask: Optional[Tensor] = None,
-                captions: Optional[Sequence[str]] = None) -> dict[str, Tensor]:
+    def forward(self, captions: Sequence[str]) -> dict[str, Tensor]:
         """Encode the ``B`` raw captions (``''`` for text-free samples).
 
         Returns:

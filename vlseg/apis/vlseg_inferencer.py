@@ -29,7 +29,7 @@ from typing import Optional, Union
 
 import numpy as np
 import torch
-from mmengine.dataset import Compose
+from mmengine.dataset import Compose, pseudo_collate
 from mmseg.apis import MMSegInferencer
 from mmseg.utils import ConfigType
 
@@ -125,8 +125,14 @@ class VLSegInferencer(MMSegInferencer):
         if checkpoint is not None:
             from mmengine.runner.checkpoint import _load_checkpoint_to_model
             _load_checkpoint_to_model(model, checkpoint)
-        metainfo = DATASETS.get(cfg.test_dataloader.dataset.type).METAINFO
-        model.dataset_meta = dict(classes=metainfo['classes'], palette=metainfo['palette'])
+        metainfo = getattr(DATASETS.get(cfg.test_dataloader.dataset.type), 'METAINFO', {})
+        model.dataset_meta = dict(classes=metainfo.get('classes', ('background', 'lesion')),
+                                  palette=metainfo.get('palette', [[0, 0, 0], [255, 0, 0]]))
+
+    def _init_collate(self, cfg: ConfigType):
+        """mmengine's ``pseudo_collate`` (the batches are lists of packed samples, which the
+        model's data preprocessor stacks), without a look-up in a registry vlseg has not."""
+        return pseudo_collate
 
     def _init_pipeline(self, cfg: ConfigType) -> Compose:
         """The config's test pipeline without the steps that need a reference mask."""

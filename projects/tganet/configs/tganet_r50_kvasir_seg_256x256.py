@@ -10,23 +10,16 @@
 # Not reproduced here (no ImageNet weights, no GPU): see projects/tganet/README.md.
 _base_ = [
     './_base_/tganet_r50.py', '../../../configs/_base_/datasets/kvasir_seg.py',
-    '../../../configs/_base_/default_runtime.py', './_base_/schedule_tganet_adam_plateau.py'
+    '../../../configs/_base_/default_runtime.py', './_base_/schedule_tganet_adam_plateau.py',
+    './_base_/tganet_augmentation.py'
 ]
 custom_imports = dict(imports=['projects.tganet.tganet'], allow_failed_imports=False)
 crop_size = (256, 256)
-# The authors' albumentations, at the image's own size before the resize: Rotate(35, p 0.3),
-# HorizontalFlip(p 0.3), VerticalFlip(p 0.3), CoarseDropout(10 holes of 32x32, p 0.3).
-# Rotation pads with black and background (the authors' reflects the borders).
-tganet_augmentation = [
-    dict(type='RandomRotate', prob=0.3, degree=35, pad_val=0, seg_pad_val=0),
-    dict(type='RandomFlip', prob=0.3, direction='horizontal'),
-    dict(type='RandomFlip', prob=0.3, direction='vertical'),
-    dict(type='RandomCutOut', prob=0.3, n_holes=10, cutout_shape=(32, 32), fill_in=(0, 0, 0)),
-]
+# The authors' augmentation: ./_base_/tganet_augmentation.py.
 train_pipeline = [
     dict(type='LoadMedicalImageFromFile'),
     dict(type='LoadBinaryMask'),
-    *tganet_augmentation,
+    *_base_.tganet_augmentation,
     dict(type='Resize', scale=crop_size, keep_ratio=False),
     dict(type='TGANetMaskAttributes', count_source='mask', size_measure='bbox',
          size_component='last', size_thresholds=(0.10, 0.30)),

@@ -15,22 +15,17 @@
 # Protocol: per-image Dice / IoU (Dice_per_image, IoU_per_image), as C2FVL's table.
 _base_ = [
     './_base_/tganet_r50.py', '../../../configs/_base_/datasets/qata_cov19.py',
-    '../../../configs/_base_/default_runtime.py', './_base_/schedule_tganet_adam_plateau.py'
+    '../../../configs/_base_/default_runtime.py', './_base_/schedule_tganet_adam_plateau.py',
+    './_base_/tganet_augmentation.py'
 ]
 custom_imports = dict(imports=['projects.tganet.tganet'], allow_failed_imports=False)
 crop_size = (224, 224)
-# The authors' augmentation (see ./tganet_r50_kvasir_seg_256x256.py). The flips make the
+# The authors' augmentation (./_base_/tganet_augmentation.py). The flips make the
 # caption's "left" / "right" wrong for the flipped image; TGANet reads only the count.
-tganet_augmentation = [
-    dict(type='RandomRotate', prob=0.3, degree=35, pad_val=0, seg_pad_val=0),
-    dict(type='RandomFlip', prob=0.3, direction='horizontal'),
-    dict(type='RandomFlip', prob=0.3, direction='vertical'),
-    dict(type='RandomCutOut', prob=0.3, n_holes=10, cutout_shape=(32, 32), fill_in=(0, 0, 0)),
-]
 train_pipeline = [
     dict(type='LoadMedicalImageFromFile'),
     dict(type='LoadBinaryMask'),
-    *tganet_augmentation,
+    *_base_.tganet_augmentation,
     dict(type='Resize', scale=crop_size, keep_ratio=False),
     dict(type='TGANetMaskAttributes', count_source='caption', size_measure='area',
          size_component='all', size_thresholds=(0.10, 0.30)),

@@ -37,7 +37,7 @@ def test_parameter_count_matches_the_authors():
     count = sum(p.numel() for p in head.parameters())
     assert count == AUTHORS_DECODER_PARAMS
     assert abs(count - 14.36e6) / 14.36e6 < 0.02
-    assert GuideDecoderHead.consumes_text
+    assert head.text_inputs == ('tokens',)
 
 
 def test_forward_shapes_and_registry():
@@ -104,6 +104,29 @@ def test_padding_mask_option():
     changed['tokens'][:, 18:] += 5.0  # only padded positions change
     with torch.no_grad():
         torch.testing.assert_close(head((feats, text)), head((feats, changed)))
+
+
+def test_skip_attention_option():
+    """``skip_attention=dict(type='VLAB')``: one VLAB per skip (widths 384, 192, 96), whose
+    output is the skip the up block concatenates; ``None`` (the paper) adds nothing."""
+    def vlab_params(c):  # C2FVL Eq. 4-6: 1x1 conv C -> C, then the MLP C -> C/2 -> C
+        return (c * c + c) + (c * (c // 2) + c // 2) + ((c // 2) * c + c)
+
+    torch.manual_seed(0)
+    plain = GuideDecoderHead()
+    head = GuideDecoderHead(skip_attention=dict(type='VLAB')).eval()
+    added = sum(p.numel() for p in head.parameters()) - sum(
+        p.numel() for p in plain.parameters())
+    assert added == sum(vlab_params(c) for c in (384, 192, 96))
+    assert [type(stage.skip_attention).__name__ for stage in head.stages] == ['VLAB'] * 3
+    seen = []
+    head.stages[0].up.register_forward_pre_hook(lambda module, args: seen.append(args[1]))
+    feats = pyramid()
+    with torch.no_grad():
+        head((feats, text_dict()))
+        expected = head.stages[0].skip_attention(feats[2])
+    torch.testing.assert_close(seen[0], expected)
+    assert not torch.allclose(expected, feats[2])
 
 
 def test_clear_errors():

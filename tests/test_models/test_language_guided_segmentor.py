@@ -14,7 +14,7 @@ CAPTION = 'unilateral pulmonary infection, one infected area, lower left lung.'
 @MODELS.register_module(force=True)
 class _TextBiasHead(BaseDecodeHead):
     """Test head: adds a projection of the pooled text feature to every pixel."""
-    consumes_text = True
+    text_inputs = ('pooled',)
 
     def __init__(self, text_channels, **kwargs):
         super().__init__(**kwargs)

@@ -23,7 +23,7 @@ REPORT = location_report(ZONE_PROBS)
 @MODELS.register_module(force=True)
 class _PooledTextHead(BaseDecodeHead):
     """Test head: adds a projection of the pooled text feature to every pixel."""
-    consumes_text = True
+    text_inputs = ('pooled',)
 
     def __init__(self, text_channels, **kwargs):
         super().__init__(**kwargs)

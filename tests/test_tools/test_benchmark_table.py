@@ -108,6 +108,14 @@ def test_one_column_table():
         ['method', 'config', 'paper', 'ours'], ['---'] * 4,
         ['a', '`a.py`', '.713', 'Dice 0.5071, MAE 0.17'], ['b', '`b.py`', '-', 'no checkpoint']]
     assert _rows(benchmark_table.make_table(rows, digits=2))[2][3:] == ['0.51', '0.17', '']
+    entries[0].training = '60 x 2, CPU'
+    table = _rows(benchmark_table.make_table(rows, one_column=True))
+    assert table[0][-1] == 'our training'
+    assert table[2][-1] == '60 x 2, CPU' and table[3][-1] == '-'
+    entries[1].speed = '0.3 images/s'
+    table = _rows(benchmark_table.make_table(rows, one_column=True))
+    assert table[0][-2:] == ['our training', 'speed']
+    assert table[2][-2:] == ['60 x 2, CPU', '-'] and table[3][-2:] == ['-', '0.3 images/s']
 
 
 def test_metafiles_list_every_config_of_their_folder():

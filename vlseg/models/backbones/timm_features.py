@@ -92,6 +92,9 @@ class TimmFeatures(BaseModule):
         strides: their strides.
     """
 
+    # Extra arguments of timm.create_model; they must leave the feature network as it is.
+    timm_kwargs: dict = {}
+
     def __init__(self,
                  model_name: str = 'res2net50d',
                  pretrained_path: Optional[str] = None,
@@ -102,7 +105,7 @@ class TimmFeatures(BaseModule):
         self.model_name = model_name
         self.out_indices = tuple(int(i) for i in out_indices)
         self.model, self.out_channels, self.strides = timm_feature_network(
-            model_name, self.out_indices)
+            model_name, self.out_indices, **self.timm_kwargs)
         self.pretrained_path = pretrained_path
         if pretrained_path is not None:
             self.load_pretrained(pretrained_path)
@@ -126,7 +129,8 @@ class TimmFeatures(BaseModule):
         """Checkpoint keys of the feature network with every level (``out_indices``
         left out builds only up to the last tapped level)."""
         import timm
-        full = timm.create_model(self.model_name, pretrained=False, features_only=True)
+        full = timm.create_model(self.model_name, pretrained=False, features_only=True,
+                                 **self.timm_kwargs)
         return {classification_key(key) for key in full.state_dict()}
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:

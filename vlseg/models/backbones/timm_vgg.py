@@ -46,6 +46,11 @@ class TimmVGG(TimmFeatures):
         init_cfg: mmengine init config; not combinable with ``pretrained_path``.
     """
 
+    # timm builds VGG's classifier MLP (a 7x7 conv to 4096 channels, 100M+ parameters)
+    # before features_only drops it: at width 1 it costs 0.3 s instead of 2.1 s to build,
+    # and the feature network and its state dict keys are the same.
+    timm_kwargs = {'mlp_ratio': 1 / 4096}
+
     def __init__(self,
                  model_name: str = 'vgg16',
                  pretrained_path: Optional[str] = None,

@@ -58,7 +58,10 @@ Where this implementation differs from the authors' code:
 - options the authors do not have: ``mask_padded_tokens`` (zero the features of
   padded tokens before the projection; the authors attend to padding),
   ``res_block`` (MONAI's ``UnetResBlock`` in the up blocks), ``channels``
-  different from ``in_channels[0]``, ``norm_cfg`` (BN as the authors' 'BATCH');
+  different from ``in_channels[0]``, ``norm_cfg`` (BN as the authors' 'BATCH'),
+  ``skip_attention`` (a block on each skip before its up block, built with
+  ``channels=<skip width>`` as in ``C2FVLHead``: e.g. C2FVL's ``VLAB`` or LViT's
+  ``PixelLevelAttention``; ``None``, the paper, adds nothing and no parameter);
 - the loss: the authors train with MONAI's ``DiceCELoss()`` on the sigmoid output,
   whose Dice is computed per image and averaged over the batch (``batch=False``,
   smooth 1e-5): ``BinaryDiceLoss(per_image=True, smooth=1e-5)`` here, as the configs
@@ -181,8 +184,10 @@ class GuideDecoderStage(nn.Module):
     def __init__(self, in_channels: int, skip_channels: int, out_channels: int,
                  text_channels: int, text_length: int, out_text_length: int,
                  self_attn_heads: int, cross_attn_heads: int, scale_init: float,
-                 norm_cfg: Optional[dict], res_block: bool) -> None:
+                 norm_cfg: Optional[dict], res_block: bool,
+                 skip_attention: Optional[nn.Module] = None) -> None:
         super().__init__()
+        self.skip_attention = nn.Identity() if skip_attention is None else skip_attention
         self.guide = GuideDecoderLayer(in_channels, text_channels, text_length,
                                        out_text_length, self_attn_heads, cross_attn_heads,
                                        scale_init)
@@ -194,7 +199,7 @@ class GuideDecoderStage(nn.Module):
             batch, channels, height, width = x.shape
             vis = self.guide(x.flatten(2).transpose(1, 2), tokens)
             x = vis.transpose(1, 2).reshape(batch, channels, height, width)
-        return self.up(x, skip)
+        return self.up(x, self.skip_attention(skip))
 
 
 _DEFAULT_LOSSES = (
@@ -244,6 +249,9 @@ class GuideDecoderHead(BinaryAccuracyMixin, BaseDecodeHead):
             and ``text_channels`` are filled in by the head, and two keys are the
             head's: ``source`` (``'stage_input'``, default, or ``'backbone'``: which
             deep map gives the weights) and ``text_key`` (``'pooled'``).
+        skip_attention: ``None`` (the paper) or the config of a block applied to each
+            skip before its up block, built with ``channels=<skip width>``
+            (``dict(type='VLAB')``: C2FVL's; as ``C2FVLHead``'s argument).
         norm_cfg: norm of the up blocks (BN as the authors' ``'BATCH'``).
         dropout_ratio: dropout before ``conv_seg`` (0: the authors have none).
         in_index, input_transform: which backbone outputs are the 4 maps;
@@ -252,8 +260,6 @@ class GuideDecoderHead(BinaryAccuracyMixin, BaseDecodeHead):
             from vlseg's registry (reaches mmseg's losses too).
         kwargs: the rest of ``BaseDecodeHead``'s arguments.
     """
-
-    consumes_text = True
 
     def __init__(self,
                  in_channels: Sequence[int] = (96, 192, 384, 768),
@@ -271,6 +277,7 @@ class GuideDecoderHead(BinaryAccuracyMixin, BaseDecodeHead):
                  mask_padded_tokens: bool = False,
                  text_key: str = 'tokens',
                  ltem: Optional[dict] = None,
+                 skip_attention: Optional[dict] = None,
                  num_classes: int = 2,
                  out_channels: int = 1,
                  threshold: Optional[float] = 0.5,
@@ -317,7 +324,9 @@ class GuideDecoderHead(BinaryAccuracyMixin, BaseDecodeHead):
                 text_channels=text_channels, text_length=text_length,
                 out_text_length=out_text_length, self_attn_heads=self_attn_heads,
                 cross_attn_heads=cross_attn_heads, scale_init=scale_init,
-                norm_cfg=norm_cfg, res_block=res_block))
+                norm_cfg=norm_cfg, res_block=res_block,
+                skip_attention=None if skip_attention is None else MODELS.build(
+                    dict(skip_attention, channels=skip))))
         self.stages = nn.ModuleList(stages)
         self.ltems: Optional[nn.ModuleList] = None
         self.ltem_source = 'stage_input'
@@ -340,6 +349,12 @@ class GuideDecoderHead(BinaryAccuracyMixin, BaseDecodeHead):
         self.upsample_channels = upsample_channels
         # The authors' output conv (UnetOutBlock): upsample_channels -> out_channels.
         self.conv_seg = nn.Conv2d(upsample_channels, self.out_channels, kernel_size=1)
+
+    @property
+    def text_inputs(self) -> tuple[str, ...]:
+        """The text keys this head reads (``vlseg.models.interfaces``)."""
+        return ((self.text_key,) + (('mask',) if self.mask_padded_tokens else ())
+                + ((self.ltem_text_key,) if self.ltems is not None else ()))
 
     # ----------------------------------------------------------------- inputs
     def _split_inputs(self, inputs) -> tuple[Sequence[Tensor], Optional[dict]]:

@@ -117,6 +117,7 @@ class MultiLevelAlignment(BaseModule):
         self.embed_dim = None if embed_dim is None else int(embed_dim)
         self.feature_index = {level: feature_index[level] for level in levels}
         self.text_key = text_key
+        self.text_inputs = (text_key,)
         self.loss_weight = float(loss_weight)
         self.loss_name = loss_name
         self.log_prefix = log_prefix

@@ -51,14 +51,21 @@ class LesionVectorWeighting(BaseModule):
         text_key: key of the vector in the text dict.
     """
 
-    consumes_text = True
-
     def __init__(self, levels: Sequence[int] = (0, 1, 2, 3), text_key: str = 'vector') -> None:
         super().__init__()
         self.levels = tuple(int(i) for i in levels)
         if not self.levels:
             raise ValueError('LesionVectorWeighting: levels is empty; leave the neck out instead')
         self.text_key = text_key
+        self.text_inputs = (text_key,)
+        self.text_levels = self.levels
+
+    def neck_out_channels(self, in_channels: Sequence[int]) -> list[int]:
+        """The widths it returns: those it is given (``vlseg.models.interfaces``)."""
+        if any(not -len(in_channels) <= i < len(in_channels) for i in self.levels):
+            raise ValueError(f'it weights levels {self.levels}, but there are '
+                             f'{len(in_channels)} maps (set levels)')
+        return list(in_channels)
 
     def forward(self, inputs: tuple[Sequence[Tensor], dict]) -> tuple[Tensor, ...]:
         features, text = inputs

@@ -47,6 +47,7 @@ from torch import Tensor
 
 from vlseg.registry import MODELS
 
+from ..interfaces import IncompatibleComponentsError
 from ..layers import (
     TokenConvBNReLU,
     TokenReconstruct,
@@ -77,8 +78,6 @@ class LViTViTBranch(BaseModule):
         init_cfg: mmengine init config.
     """
 
-    consumes_text = True
-
     def __init__(self, in_channels: Sequence[int] = (64, 128, 256, 512, 512),
                  text_channels: int = 768, text_length: int = 10, text_key: str = 'tokens',
                  img_size: int = 224, patch_sizes: Sequence[int] = (16, 8, 4, 2),
@@ -91,11 +90,19 @@ class LViTViTBranch(BaseModule):
         widths = [int(c) for c in in_channels][:4]
         if len(widths) != 4:
             raise ValueError(f'LViTViTBranch: need the widths of 4 CNN levels, got {in_channels}')
+        if any(deep <= shallow for shallow, deep in zip(widths, widths[1:])):
+            raise IncompatibleComponentsError(
+                f'LViTViTBranch cannot read maps of widths {widths}: its ViT path narrows each '
+                'level to the width it adds to the previous one, so the first four widths '
+                'must grow with depth (e.g. leave out a stem map as wide as the first stage)')
         self.patch_sizes = [int(p) for p in patch_sizes]
         num_patches = check_patch_sizes(self.patch_sizes, img_size)
         self.text_channels = int(text_channels)
         self.text_length = int(text_length)
         self.text_key = text_key
+        self.text_inputs = (text_key,)
+        self.text_levels = (0, 1, 2, 3)  # the maps its ViT path (which reads the text) fuses
+        self.in_channels = widths
         # Text: width 768 -> C4 -> C3 -> C2 -> C1 over the word axis, then words -> patches.
         text_widths = [self.text_channels] + widths[::-1]
         self.text_convs = nn.Sequential(*[
@@ -126,6 +133,14 @@ class LViTViTBranch(BaseModule):
                              f'{tuple(words.shape)}, expected {expected} (batch, words, width)')
         words = self.text_convs(words.transpose(1, 2)).transpose(1, 2)  # (B, L, C_1)
         return self.words_to_patches(words)
+
+    def neck_out_channels(self, in_channels: Sequence[int]) -> list[int]:
+        """The widths it returns: those it is given, the first four fused with the ViT
+        path built for ``self.in_channels`` (``vlseg.models.interfaces``)."""
+        if [int(c) for c in in_channels[:4]] != self.in_channels:
+            raise ValueError(f'it is built for maps of {self.in_channels} channels, got '
+                             f'{list(in_channels)} (set in_channels)')
+        return list(in_channels)
 
     def forward(self, inputs: tuple[Sequence[Tensor], dict]) -> tuple[Tensor, ...]:
         features, text = inputs

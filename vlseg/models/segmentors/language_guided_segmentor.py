@@ -4,7 +4,11 @@ The language-guided U-Net family (Ariadne's Thread / LanGuideMedSeg, Zhong et al
 MICCAI 2023; TMCA; SGSeg) shares one structure: an image backbone, a text encoder,
 optional vision-language necks and a decode head that attends to the text. This is
 mmseg's ``EncoderDecoder`` with a text source added; any mmseg backbone, neck or
-head still fits, and text-aware components say so with ``consumes_text = True``.
+head still fits. Text-aware components name the text keys they read
+(``text_inputs``) and get ``(features, text)``; the others get the features alone.
+When the model is built, ``vlseg.models.interfaces.check_components`` checks that the
+parts fit (text keys, text width and length, map widths at each head's ``in_index``)
+and names the two that do not, so a mix of methods' parts fails at once and clearly.
 
 Text flows one way for training and inference: the caption kept in each sample's
 metainfo (``text``; ``''`` is the text-free mode) goes, as a string, to the text source,
@@ -30,6 +34,8 @@ from torch import Tensor, nn
 
 from vlseg.registry import MODELS
 from vlseg.text import CaptionParseError
+
+from ..interfaces import check_components, text_inputs
 
 
 def gt_masks_of(data_samples: SampleList) -> Tensor:
@@ -78,6 +84,12 @@ class LanguageGuidedSegmentor(EncoderDecoder):
                          pretrained=pretrained, init_cfg=init_cfg)
         self.text_encoder = MODELS.build(text_encoder)
         self.alignment = MODELS.build(alignment) if alignment is not None else None
+        heads = [self.decode_head]
+        if self.with_auxiliary_head:
+            aux = self.auxiliary_head
+            heads += list(aux) if isinstance(aux, nn.ModuleList) else [aux]
+        check_components(self.text_encoder, self.backbone,
+                         self.neck if self.with_neck else None, heads, self.alignment)
 
     @property
     def with_alignment(self) -> bool:
@@ -112,7 +124,7 @@ class LanguageGuidedSegmentor(EncoderDecoder):
 
     @staticmethod
     def _with_text(module, features, text):
-        return (features, text) if getattr(module, 'consumes_text', False) else features
+        return (features, text) if text_inputs(module) else features
 
     def encode_decode(self, inputs: Tensor, batch_img_metas: list[dict]) -> Tensor:
         text = self.extract_text(batch_img_metas)

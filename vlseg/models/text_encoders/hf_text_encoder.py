@@ -42,7 +42,10 @@ class BaseHFTextEncoder(BaseModule):
 
     Attributes:
         out_channels: the hidden size.
+        text_keys: what they return (``vlseg.models.interfaces``).
     """
+
+    text_keys = ('tokens', 'mask', 'pooled')
 
     def __init__(self,
                  model_path: Optional[str] = None,
@@ -242,6 +245,11 @@ class HFTextEncoder(BaseHFTextEncoder):
                          max_length=max_length, cache_size=cache_size,
                          trust_remote_code=trust_remote_code, init_cfg=init_cfg)
         self.pooling = pooling
+
+    @property
+    def text_length(self) -> int:
+        """Tokens per caption, ``max_length`` (``vlseg.models.interfaces``)."""
+        return self.max_length
 
     def tokenize(self, captions: Sequence[str], device=None) -> tuple[Tensor, Tensor]:
         """Token ids and attention mask ``(B, max_length)`` (int64) of the captions."""

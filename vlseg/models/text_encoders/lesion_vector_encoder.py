@@ -40,9 +40,7 @@ class LesionVectorEncoder(BaseModule):
     """Text source returning ``{'vector': (B, 8)}`` parsed from the captions.
 
     Parsing is memoised per caption string (``lesion_vector_of``), so the per-step
-    parsing costs a dictionary look-up; the module has no parameters. ``token_ids``
-    and ``attention_mask`` (the segmentor passes the pipeline's tokens when there are
-    any) are not used: the vector is read from the caption strings.
+    parsing costs a dictionary look-up; the module has no parameters.
 
     Args:
         strict: reject captions whose "bilateral"/"unilateral" contradicts the
@@ -50,7 +48,10 @@ class LesionVectorEncoder(BaseModule):
 
     Attributes:
         out_channels: 8, the width of ``vector``.
+        text_keys: what it returns (``vlseg.models.interfaces``).
     """
+
+    text_keys = ('vector',)
 
     def __init__(self, strict: bool = False) -> None:
         super().__init__()

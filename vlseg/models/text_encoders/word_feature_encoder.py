@@ -72,6 +72,11 @@ class WordFeatureEncoder(BaseHFTextEncoder):
                          trust_remote_code=trust_remote_code, init_cfg=init_cfg)
         self.num_words = int(num_words)
 
+    @property
+    def text_length(self) -> int:
+        """Words per caption, ``num_words`` (``vlseg.models.interfaces``)."""
+        return self.num_words
+
     def word_features(self, captions: Sequence[str]) -> tuple[Tensor, Tensor, Tensor]:
         """Words ``(B, num_words, C)``, mask ``(B, num_words)`` (int64) and pooled ``(B, C)``."""
         tokenizer = self.tokenizer

@@ -3,6 +3,7 @@ import torch
 import torch.nn as nn
 
 from vlseg.models.layers import ConvBN, ConvBNReLU, TokenConvBNReLU
+from vlseg.models.layers.unetr_blocks import UnetConvBlock
 
 
 class _OldTokenConvBNReLU(nn.Module):
@@ -16,6 +17,28 @@ class _OldTokenConvBNReLU(nn.Module):
 
     def forward(self, x):
         return self.act(self.norm(self.conv(x)))
+
+
+class _OldUnetConvBlock(nn.Module):
+    """UnetConvBlock as it was written before (conv1 / norm1 / conv2 / norm2 / shortcut)."""
+
+    def __init__(self, in_channels, out_channels, residual):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=False)
+        self.norm1 = nn.BatchNorm2d(out_channels)
+        self.conv2 = nn.Conv2d(out_channels, out_channels, 3, padding=1, bias=False)
+        self.norm2 = nn.BatchNorm2d(out_channels)
+        self.act = nn.LeakyReLU(0.01)
+        self.residual = residual
+        self.shortcut = (nn.Sequential(nn.Conv2d(in_channels, out_channels, 1, bias=False),
+                                       nn.BatchNorm2d(out_channels))
+                         if residual and in_channels != out_channels else None)
+
+    def forward(self, x):
+        out = self.norm2(self.conv2(self.act(self.norm1(self.conv1(x)))))
+        if self.residual:
+            out = out + (x if self.shortcut is None else self.shortcut(x))
+        return self.act(out)
 
 
 def _randomise(module):
@@ -38,6 +61,9 @@ def test_old_checkpoints_load_and_compute_the_same():
          ConvBN(4, 6, (1, 3), padding=(0, 1)), torch.randn(2, 4, 9, 9)),
         (_OldTokenConvBNReLU(4, 6), TokenConvBNReLU(4, 6), torch.randn(2, 4, 7)),
     ]
+    # The GuideDecoder's UNETR conv block (MONAI's UnetBasicBlock / UnetResBlock).
+    blocks = [(_OldUnetConvBlock(i, o, r), UnetConvBlock(i, o, residual=r),
+               torch.randn(2, i, 9, 9)) for i, o, r in ((8, 6, False), (8, 6, True), (6, 6, True))]
     for old, new, x in cases:
         old = _randomise(old)
         missing, unexpected = new.load_state_dict(old.state_dict(), strict=True)
@@ -49,6 +75,12 @@ def test_old_checkpoints_load_and_compute_the_same():
             p.numel() for p in old.parameters())
         # And the new keys are mmcv's.
         assert {key.split('.')[0] for key in new.state_dict()} <= {'conv', 'bn'}
+    for old, new, x in blocks:
+        old = _randomise(old)
+        missing, unexpected = new.load_state_dict(old.state_dict(), strict=True)
+        assert not missing and not unexpected
+        torch.testing.assert_close(new.eval()(x), old(x))
+        assert {key.rsplit('.', 2)[-2] for key in new.state_dict()} <= {'conv', 'bn'}
 
 
 def test_pytorch_default_init_is_kept():

@@ -21,9 +21,13 @@ A spec (YAML or JSON) is a list of entries, or a mapping with such a list under
       cfg_options: [data_root=../shared/data/qata_cov19]
       metrics: [Dice_pooled, IoU_pooled]       # default: --metrics, else every score
       paper: 90.87 / 83.27 pooled (TMCA Table 1)
+      training: 400 iterations x 8, CPU, random init   # how the checkpoint was made
+      speed: 2.3 train images/s, 122 ms/image          # from tools/analysis_tools/benchmark.py
 
-Without ``checkpoint`` an entry's checkpoint is looked up in ``--checkpoint-dir`` by its
-name, then by its config's stem.
+When an entry says how its checkpoint was trained (``training``) or how fast the model runs
+(``speed``, measured by ``benchmark.py``), the table ends with an ``our training`` and a
+``speed`` column. Without ``checkpoint`` an entry's checkpoint is looked up in
+``--checkpoint-dir`` by its name, then by its config's stem.
 With ``--metafile`` the entries are the ``Models`` of OpenMMLab metafiles (``configs/*/
 metafile.yaml``): the method column is the model's ``In Collection``, the checkpoint is
 looked up by the model's ``Name`` (the config stem) in ``--checkpoint-dir``, and the
@@ -65,7 +69,8 @@ START_MARKER = '<!-- benchmark_table:start -->'
 END_MARKER = '<!-- benchmark_table:end -->'
 #: Keys of the test JSON that are timings, not scores.
 NON_SCORE_KEYS = ('data_time', 'time', 'step', 'epoch', 'iter')
-SPEC_KEYS = ('name', 'config', 'checkpoint', 'cfg_options', 'metrics', 'paper')
+SPEC_KEYS = ('name', 'config', 'checkpoint', 'cfg_options', 'metrics', 'paper', 'training',
+             'speed')
 NO_CHECKPOINT = 'no checkpoint'
 
 
@@ -83,6 +88,8 @@ class Entry:
     cfg_options: list[str] = field(default_factory=list)
     metrics: list[str] = field(default_factory=list)
     paper: str = '-'
+    training: str = ''  # how the checkpoint was trained (a column when given)
+    speed: str = ''  # benchmark.py's figures for the model (a column when given)
     lookup_name: Optional[str] = None  # the name looked up in --checkpoint-dir
 
 
@@ -163,6 +170,7 @@ def load_spec(path: str) -> list[Entry]:
             cfg_options=_as_list(item.get('cfg_options'), f'{where}: cfg_options'),
             metrics=_as_list(item.get('metrics'), f'{where}: metrics'),
             paper=str(item['paper']) if item.get('paper') not in (None, '') else '-',
+            training=str(item.get('training') or ''), speed=str(item.get('speed') or ''),
             lookup_name=name))
     return entries
 
@@ -264,14 +272,18 @@ def make_table(rows: Sequence[tuple[Entry, Optional[dict[str, float]]]],
                digits: Optional[int] = None, one_column: bool = False) -> str:
     """Markdown: ``method | config | paper | ours: METRIC ...`` (``None``: no checkpoint).
 
-    With ``one_column`` the scores share one ``ours`` cell, ``METRIC VALUE, ...``.
+    With ``one_column`` the scores share one ``ours`` cell, ``METRIC VALUE, ...``; an
+    ``our training`` and a ``speed`` column follow when an entry fills them.
     """
     columns: list[str] = []
     for entry, _ in rows:
         for metric in entry.metrics:
             if metric not in columns and not one_column:
                 columns.append(metric)
-    header = ['method', 'config', 'paper'] + ([f'ours: {m}' for m in columns] or ['ours'])
+    extra = [(title, key) for title, key in (('our training', 'training'), ('speed', 'speed'))
+             if any(getattr(entry, key) for entry, _ in rows)]
+    header = (['method', 'config', 'paper'] + ([f'ours: {m}' for m in columns] or ['ours'])
+              + [title for title, _ in extra])
     lines = ['| ' + ' | '.join(header) + ' |', '| ' + ' | '.join(['---'] * len(header)) + ' |']
     for entry, scores in rows:
         if scores is None:
@@ -281,7 +293,8 @@ def make_table(rows: Sequence[tuple[Entry, Optional[dict[str, float]]]],
         else:
             ours = [format_score(scores[m], digits) if m in entry.metrics else ''
                     for m in columns]
-        cells = [entry.name, f'`{entry.config}`', entry.paper, *ours]
+        cells = [entry.name, f'`{entry.config}`', entry.paper, *ours] + [
+            getattr(entry, key) or '-' for _, key in extra]
         lines.append('| ' + ' | '.join(_cell(cell) for cell in cells) + ' |')
     return '\n'.join(lines) + '\n'
 

@@ -13,16 +13,22 @@ from typing import Optional
 
 import torch
 import torch.nn as nn
-from mmcv.cnn import build_norm_layer
 from mmseg.models.utils import resize
 from torch import Tensor
+
+from .conv_module import AuthorsConvModule
+
+_LEAKY_RELU = dict(type='LeakyReLU', negative_slope=0.01, inplace=True)
 
 
 class UnetConvBlock(nn.Module):
     """Two conv3x3 (no bias) - norm - LeakyReLU(0.01); MONAI ``UnetBasicBlock``/``UnetResBlock``.
 
-    With ``residual=True`` (``UnetResBlock``) the input, projected by a 1x1 conv +
-    norm when the widths differ, is added before the last activation.
+    The units are mmcv ``ConvModule``s (``AuthorsConvModule``: PyTorch's init, as MONAI's
+    blocks have); the second has no activation of its own, because with ``residual=True``
+    (``UnetResBlock``) the input, projected by a 1x1 conv + norm when the widths differ, is
+    added before the last activation. Checkpoints of the earlier form (``conv1``/``norm1``,
+    ``conv2``/``norm2``, ``shortcut.0``/``shortcut.1``) load: their keys are renamed.
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 3,
@@ -30,23 +36,33 @@ class UnetConvBlock(nn.Module):
         super().__init__()
         norm_cfg = norm_cfg or dict(type='BN', requires_grad=True)
         padding = kernel_size // 2
-        self.conv1 = nn.Conv2d(in_channels, out_channels, kernel_size, padding=padding,
-                               bias=False)
-        self.norm1 = build_norm_layer(norm_cfg, out_channels)[1]
-        self.conv2 = nn.Conv2d(out_channels, out_channels, kernel_size, padding=padding,
-                               bias=False)
-        self.norm2 = build_norm_layer(norm_cfg, out_channels)[1]
+        self.conv1 = AuthorsConvModule(in_channels, out_channels, kernel_size, padding=padding,
+                                       bias=False, norm_cfg=norm_cfg, act_cfg=_LEAKY_RELU)
+        self.conv2 = AuthorsConvModule(out_channels, out_channels, kernel_size,
+                                       padding=padding, bias=False, norm_cfg=norm_cfg,
+                                       act_cfg=None)
         self.act = nn.LeakyReLU(0.01, inplace=True)
         self.residual = residual
         self.shortcut: Optional[nn.Module] = None
         if residual and in_channels != out_channels:
-            self.shortcut = nn.Sequential(
-                nn.Conv2d(in_channels, out_channels, 1, bias=False),
-                build_norm_layer(norm_cfg, out_channels)[1])
+            self.shortcut = AuthorsConvModule(in_channels, out_channels, 1, bias=False,
+                                              norm_cfg=norm_cfg, act_cfg=None,
+                                              legacy_names=('0', '1'))
+
+    def _load_from_state_dict(self, state_dict: dict, prefix: str, *args, **kwargs) -> None:
+        # Earlier keys: conv{i}.weight (now conv{i}.conv.weight), norm{i}.* (conv{i}.<norm>.*).
+        for index, unit in ((1, self.conv1), (2, self.conv2)):
+            renames = {f'conv{index}.weight': f'conv{index}.conv.weight'}
+            for key in [key for key in state_dict if key.startswith(f'{prefix}norm{index}.')]:
+                rest = key[len(f'{prefix}norm{index}.'):]
+                renames[f'norm{index}.{rest}'] = f'conv{index}.{unit.norm_name}.{rest}'
+            for old, new in renames.items():
+                if prefix + old in state_dict:
+                    state_dict[prefix + new] = state_dict.pop(prefix + old)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def forward(self, x: Tensor) -> Tensor:
-        out = self.act(self.norm1(self.conv1(x)))
-        out = self.norm2(self.conv2(out))
+        out = self.conv2(self.conv1(x))
         if self.residual:
             out = out + (x if self.shortcut is None else self.shortcut(x))
         return self.act(out)

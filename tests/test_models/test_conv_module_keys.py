@@ -93,3 +93,25 @@ def test_pytorch_default_init_is_kept():
     unit.init_weights()
     torch.testing.assert_close(unit.conv.weight, reference.weight)
     torch.testing.assert_close(unit.conv.bias, reference.bias)
+
+
+def test_token_reconstruct_and_lerg_projection_read_their_earlier_keys():
+    from vlseg.models.layers.cnn_vit_layers import TokenReconstruct
+    from vlseg.models.report_generators.hybrid_encoder import HybridEncoder
+
+    old = _randomise(nn.ModuleDict(dict(conv=nn.Conv2d(6, 6, 1), norm=nn.BatchNorm2d(6))))
+    new = TokenReconstruct(6, scale=2)
+    assert not any(new.load_state_dict(old.state_dict(), strict=True))
+    tokens = torch.randn(2, 4, 6)  # a 2 x 2 grid of 6-wide tokens
+    grid = tokens.transpose(1, 2).reshape(2, 6, 2, 2)
+    upsampled = torch.nn.functional.interpolate(grid, scale_factor=2, mode='nearest')
+    torch.testing.assert_close(new.eval()(tokens, (2, 2), (4, 4)),
+                               torch.relu(old['norm'](old['conv'](upsampled))))
+    # LERG's input projections were nn.Sequential(conv, BN): keys 0.* and 1.*.
+    encoder = HybridEncoder(in_channels=(8, 16), hidden_dim=16, num_heads=2, ffn_dim=32,
+                            num_layers=1)
+    state = {key.replace('.conv.', '.0.').replace('.bn.', '.1.')
+             if key.startswith('input_proj.') else key: value
+             for key, value in encoder.state_dict().items()}
+    assert any(key.startswith('input_proj.0.0.') for key in state)
+    assert not any(encoder.load_state_dict(state, strict=True))

@@ -245,15 +245,13 @@ class ViTBranch(nn.Module):
         return outputs, grid
 
 
-class TokenReconstruct(nn.Module):
+class TokenReconstruct(AuthorsConvModule):
     """Eq. 2's reconstruction: tokens -> grid, nearest upsampling, conv1x1 - BN - ReLU."""
 
     def __init__(self, channels: int, scale: int) -> None:
-        super().__init__()
+        super().__init__(channels, channels, 1, bias=True, norm_cfg=dict(type='BN'),
+                         act_cfg=dict(type='ReLU'), legacy_names=('conv', 'norm', 'act'))
         self.scale = scale
-        self.conv = nn.Conv2d(channels, channels, 1)
-        self.norm = nn.BatchNorm2d(channels)
-        self.act = nn.ReLU(inplace=True)
 
     def forward(self, tokens: Tensor, grid: tuple[int, int], size: tuple[int, int]) -> Tensor:
         """``(B, N, C)`` tokens on ``grid`` -> ``(B, C, *size)``."""
@@ -264,7 +262,7 @@ class TokenReconstruct(nn.Module):
             raise ValueError(f'TokenReconstruct: tokens on a {grid} grid upsampled x{self.scale} '
                              f'give {tuple(x.shape[-2:])}, not the CNN map size {tuple(size)}; '
                              'input sides must be multiples of 16')
-        return self.act(self.norm(self.conv(x)))
+        return super().forward(x)
 
 
 def add_reconstructed(features: Sequence[Tensor], tokens: Sequence[Tensor],

@@ -38,6 +38,7 @@ from mmcv.cnn import ConvModule
 from torch import Tensor
 
 from ..layers.attention import MultiheadAttention
+from ..layers.conv_module import AuthorsConvModule
 
 
 def sincos_position_2d(height: int, width: int, dim: int, temperature: float = 10000.,
@@ -140,8 +141,10 @@ class HybridEncoder(nn.Module):
         self.hidden_dim = int(hidden_dim)
         self.pe_temperature = float(pe_temperature)
         levels = len(self.in_channels)
+        # conv1x1 - BN; legacy_names: checkpoints of the earlier nn.Sequential load.
         self.input_proj = nn.ModuleList(
-            nn.Sequential(nn.Conv2d(c, hidden_dim, 1, bias=False), nn.BatchNorm2d(hidden_dim))
+            AuthorsConvModule(c, hidden_dim, 1, bias=False, norm_cfg=dict(type='BN'),
+                              act_cfg=None, legacy_names=('0', '1'))
             for c in self.in_channels)
         self.aifi = nn.ModuleList(AIFILayer(hidden_dim, num_heads, ffn_dim, dropout)
                                   for _ in range(num_layers))

@@ -140,3 +140,14 @@ def test_segmentor_refuses_a_misfit_when_built(tiny_bert):
     cfg.decode_head.text_length = 8
     model = MODELS.build(cfg)
     assert model.decode_head.text_inputs == ('tokens',)
+
+
+def test_the_decode_head_must_read_a_map_the_text_neck_wrote():
+    neck = WidthKeepingNeck()
+    neck.text_levels = (0, 1, 2)  # the deepest map (3) stays without text
+    message = refusal(VectorSource(), Backbone(), neck, [Head(in_channels=128, in_index=3)])
+    assert message.startswith('Head cannot read the text WidthKeepingNeck adds')
+    assert 'maps [3]' in message and 'maps [0, 1, 2] only' in message
+    # An auxiliary head (not the first) may read it: it does not make the prediction.
+    check_components(VectorSource(), Backbone(), neck,
+                     [Head(), Head(in_channels=128, in_index=-1)])

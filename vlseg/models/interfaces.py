@@ -20,8 +20,8 @@ Text consumers (necks, decode heads, alignment losses): ``text_inputs``, the key
     where their weights fix them, ``text_channels`` and ``text_length``.
 Necks: ``neck_out_channels(in_channels)``, the widths they return (the text-weighting
     necks keep them), and ``text_levels``, the indices of the maps they put the text into;
-    without them, what follows a neck is not checked. A head must read one of those maps,
-    or the neck's text never reaches the prediction.
+    without them, what follows a neck is not checked. The decode head must read one of
+    those maps, or the neck's text never reaches the prediction.
 Decode heads: mmseg's ``in_channels``, ``in_index`` and ``input_transform``.
 Alignment losses: ``in_channels`` and ``feature_index`` (level name -> feature index).
 """
@@ -172,10 +172,10 @@ def check_components(text_encoder: nn.Module, backbone: nn.Module,
             raise IncompatibleComponentsError(
                 f'{name_of(neck)} cannot read the maps of {producer}: {error}') from error
         producer = f'{producer} through {name_of(neck)}'
-        for head in heads:
-            reason = unreached_text(neck, head, len(channels))
-            if reason:
-                raise IncompatibleComponentsError(reason)
+        # The decode head makes the prediction (auxiliary heads may read other maps).
+        reason = unreached_text(neck, heads[0], len(channels)) if heads else None
+        if reason:
+            raise IncompatibleComponentsError(reason)
     for module, misfit in [(head, head_misfit) for head in heads] + [
             (alignment, alignment_misfit)]:
         if module is not None:

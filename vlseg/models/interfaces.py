@@ -45,6 +45,11 @@ def name_of(module: object) -> str:
     return type(module).__name__
 
 
+def as_list(value) -> list:
+    """mmseg's ``in_index`` / ``in_channels``: one value or a list of them, as a list."""
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
 def feature_levels(backbone: nn.Module) -> Optional[list[tuple[int, Optional[int]]]]:
     """``(channels, stride)`` of each backbone output, or ``None`` when undeclared."""
     channels = getattr(backbone, 'out_channels', None)
@@ -95,8 +100,7 @@ def head_misfit(producer: str, channels: Sequence[int], head: nn.Module) -> Opti
     in_channels = getattr(head, 'in_channels', None)
     if in_index is None or in_channels is None:
         return None
-    indices = list(in_index) if isinstance(in_index, (list, tuple)) else [in_index]
-    wanted = list(in_channels) if isinstance(in_channels, (list, tuple)) else [in_channels]
+    indices, wanted = as_list(in_index), as_list(in_channels)
     if getattr(head, 'input_transform', None) == 'resize_concat':
         wanted = [None] * len(indices)  # one concatenated width: checked by the head
     pair = f'{name_of(head)} cannot read the maps of {producer}'
@@ -105,9 +109,9 @@ def head_misfit(producer: str, channels: Sequence[int], head: nn.Module) -> Opti
                 f'{producer} gives {len(channels)} outputs')
     given = [channels[i] for i in indices]
     if any(w is not None and int(w) != g for w, g in zip(wanted, given)):
+        widths = given if len(given) > 1 else given[0]
         return (f'{pair}: in_channels {in_channels} at in_index {in_index}, but those maps '
-                f'have {given if len(given) > 1 else given[0]} channels (set in_channels='
-                f'{given if len(given) > 1 else given[0]})')
+                f'have {widths} channels (set in_channels={widths})')
     return None
 
 
@@ -117,8 +121,7 @@ def unreached_text(neck: nn.Module, head: nn.Module, num_levels: int) -> Optiona
     in_index = getattr(head, 'in_index', None)
     if not text_inputs(neck) or levels is None or in_index is None:
         return None
-    read = list(in_index) if isinstance(in_index, (list, tuple)) else [in_index]
-    read = {i % num_levels for i in read}
+    read = {i % num_levels for i in as_list(in_index)}
     written = {i % num_levels for i in levels}
     if read & written:
         return None

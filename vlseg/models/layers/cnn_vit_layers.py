@@ -32,6 +32,7 @@ import torch.nn.functional as F
 from timm.layers import DropPath
 from torch import Tensor
 
+from ..interfaces import IncompatibleComponentsError
 from .conv_module import AuthorsConvModule
 
 
@@ -214,11 +215,14 @@ class ViTBranch(nn.Module):
                  depth: int = 1, num_heads: int = 8, mlp_ratio: float = 4.0,
                  qkv_bias: bool = True, drop_rate: float = 0.0, attn_drop_rate: float = 0.0,
                  drop_path_rate: float = 0.0, embed_dropout: float = 0.1,
-                 mlp_dropout: float = 0.1) -> None:
+                 mlp_dropout: float = 0.1, owner: str = 'ViTBranch') -> None:
         super().__init__()
         channels = [int(c) for c in channels]
         if any(deep <= shallow for shallow, deep in zip(channels, channels[1:])):
-            raise ValueError(f'ViTBranch: widths must grow with depth, got {channels}')
+            raise IncompatibleComponentsError(
+                f'{owner} cannot read maps of widths {channels}: its ViT path narrows each '
+                'level to the width it adds to the previous one, so the widths must grow '
+                'with depth (e.g. leave out a stem map as wide as the first stage)')
         self.levels = nn.ModuleList([
             ViTLevel(c, p, num_patches, depth, num_heads, mlp_ratio, qkv_bias, drop_rate,
                      attn_drop_rate, drop_path_rate, embed_dropout, mlp_dropout)

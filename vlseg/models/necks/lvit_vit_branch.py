@@ -47,7 +47,6 @@ from torch import Tensor
 
 from vlseg.registry import MODELS
 
-from ..interfaces import IncompatibleComponentsError
 from ..layers import (
     TokenConvBNReLU,
     TokenReconstruct,
@@ -90,11 +89,6 @@ class LViTViTBranch(BaseModule):
         widths = [int(c) for c in in_channels][:4]
         if len(widths) != 4:
             raise ValueError(f'LViTViTBranch: need the widths of 4 CNN levels, got {in_channels}')
-        if any(deep <= shallow for shallow, deep in zip(widths, widths[1:])):
-            raise IncompatibleComponentsError(
-                f'LViTViTBranch cannot read maps of widths {widths}: its ViT path narrows each '
-                'level to the width it adds to the previous one, so the first four widths '
-                'must grow with depth (e.g. leave out a stem map as wide as the first stage)')
         self.patch_sizes = [int(p) for p in patch_sizes]
         num_patches = check_patch_sizes(self.patch_sizes, img_size)
         self.text_channels = int(text_channels)
@@ -111,7 +105,7 @@ class LViTViTBranch(BaseModule):
         self.words_to_patches = TokenConvBNReLU(self.text_length, num_patches)
         self.down = ViTBranch(widths, self.patch_sizes, num_patches, depth, num_heads,
                               mlp_ratio, qkv_bias, drop_rate, attn_drop_rate, drop_path_rate,
-                              embed_dropout, mlp_dropout)
+                              embed_dropout, mlp_dropout, owner='LViTViTBranch')
         self.up_blocks = nn.ModuleList([
             vit_blocks(c, depth, num_heads, mlp_ratio, qkv_bias, drop_rate, attn_drop_rate,
                        drop_path_rate, mlp_dropout) for c in widths])

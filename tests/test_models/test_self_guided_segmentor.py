@@ -250,3 +250,28 @@ def test_location_targets_from_a_sample_without_location_name_it():
         CaptionToLocationLabels()(dict(img_path='x.png', text=''))
     with pytest.raises(CaptionParseError, match='y.png'):
         CaptionToLocationLabels()(dict(img_path='y.png', text='bilateral pulmonary infection.'))
+
+
+def test_train_report_generator_only_option(tiny_bert, tmp_path):
+    """The second stage trains the generator alone: the segmentor is not run nor changed."""
+    model = build(tiny_bert, train_report_generator_only=True)
+    model.train()
+    segmentor = {k: v.clone() for k, v in model.state_dict().items()
+                 if not k.startswith('report_generator.')}
+    calls = []
+    model.backbone.register_forward_hook(lambda *args: calls.append('backbone'))
+    model.text_encoder.register_forward_hook(lambda *args: calls.append('text'))
+    optim_wrapper = build_optim_wrapper(model, dict(optimizer=dict(type='AdamW', lr=0.1)))
+    data = model.data_preprocessor(batch(tmp_path, [CAPTION, CAPTION]), True)
+    losses = model.loss(data['inputs'], data['data_samples'])
+    assert set(losses) == {'loss_lerg'} and calls == []
+    # The caption's zones (lower left lung) are the target, as in the joint training.
+    expected = torch.nn.functional.binary_cross_entropy_with_logits(
+        torch.logit(torch.tensor([ZONE_PROBS] * 2)), torch.tensor([[0., 0., 1., 0., 0., 0.]] * 2))
+    assert torch.allclose(losses['loss_lerg'], expected, atol=1e-6)
+    before = model.report_generator.logits.detach().clone()
+    optim_wrapper.update_params(losses['loss_lerg'])
+    assert not torch.equal(model.report_generator.logits, before)
+    assert all(torch.equal(model.state_dict()[k], v) for k, v in segmentor.items())
+    with pytest.raises(ValueError, match='train_report_generator_only'):
+        build(tiny_bert, train_report_generator_only=True, train_on_reports=0.5)

@@ -102,6 +102,8 @@ class SelfGuidedSegmentor(LanguageGuidedSegmentor):
             indices of the backbone levels the generator reads (our option).
         train_on_reports: share of training samples that read the generator's report
             of this step instead of their caption (our option; ``0.0``, the paper).
+        train_report_generator_only: train the report generator alone, the segmentor kept
+            as loaded (our option, a second stage; ``False``, the paper).
         kwargs: as :class:`LanguageGuidedSegmentor`; ``test_cfg['text_source']`` picks
             the test-time text (default ``'generated'``).
     """
@@ -109,7 +111,8 @@ class SelfGuidedSegmentor(LanguageGuidedSegmentor):
     def __init__(self, report_generator: ConfigType, report: Optional[dict] = None,
                  contrastive_warmup: OptConfigType = None,
                  report_levels: Optional[Sequence[int]] = None,
-                 train_on_reports: float = 0.0, **kwargs) -> None:
+                 train_on_reports: float = 0.0, train_report_generator_only: bool = False,
+                 **kwargs) -> None:
         super().__init__(**kwargs)
         if not 0.0 <= float(train_on_reports) <= 1.0:
             raise ValueError('SelfGuidedSegmentor: train_on_reports is a share of the '
@@ -125,6 +128,16 @@ class SelfGuidedSegmentor(LanguageGuidedSegmentor):
                              'reads the images (report_levels=None); one built without '
                              '(LERG in_channels=...) needs report_levels, the backbone '
                              'levels it reads')
+        self.train_report_generator_only = bool(train_report_generator_only)
+        if self.train_report_generator_only:
+            if self.report_levels is not None:
+                raise ValueError('SelfGuidedSegmentor: train_report_generator_only needs a '
+                                 'report generator with its own backbone; this one reads the '
+                                 f'segmentor\'s levels {self.report_levels}')
+            if contrastive_warmup is not None or self.train_on_reports > 0:
+                raise ValueError('SelfGuidedSegmentor: train_report_generator_only trains the '
+                                 'report generator alone: contrastive_warmup and '
+                                 'train_on_reports, which train the segmentor, do not apply')
         self.report_cfg = dict(threshold=0.5, style='sgseg', min_zones=1)
         unknown = sorted(set(report or {}) - set(self.report_cfg))
         if unknown:
@@ -182,6 +195,8 @@ class SelfGuidedSegmentor(LanguageGuidedSegmentor):
         targets = targets['gt_location_labels'].float().to(inputs.device)
         image_features = None if self.report_levels is None else self.backbone(inputs)
         logits = self.report_generator(self.report_inputs(inputs, image_features))
+        if self.train_report_generator_only:
+            return self.report_generator.loss(logits, targets)
         if self.train_on_reports > 0:
             self._replace_captions_by_reports(logits, data_samples)
         losses = super().loss(inputs, data_samples, image_features)

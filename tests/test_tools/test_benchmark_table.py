@@ -140,3 +140,23 @@ def test_metafiles_list_every_config_of_their_folder():
             for result in model.get('Results') or []:
                 assert result['Task'] == 'Semantic Segmentation'
                 assert all(isinstance(v, (int, float)) for v in result['Metrics'].values())
+
+
+def test_readme_methods_table_is_the_specs_output():
+    """README's table rows are the spec's, in its order, each with its metrics filled in:
+    a row added to or changed in the spec without rerunning the tool fails here."""
+    entries = benchmark_table.load_spec(
+        str(REPO_ROOT / 'tools' / 'analysis_tools' / 'methods_table.yaml'))
+    text = (REPO_ROOT / 'README.md').read_text()
+    start = text.index(benchmark_table.START_MARKER)
+    table = _rows(text[start:text.index(benchmark_table.END_MARKER)])
+    assert table[0] == ['method', 'config', 'paper', 'ours', 'our training', 'speed']
+    assert len(table) - 2 == len(entries)
+    for row, entry in zip(table[2:], entries):
+        expected = [entry.name, f'`{entry.config}`', entry.paper or '-']
+        assert row[:3] == [benchmark_table._cell(cell) for cell in expected]
+        assert row[4:] == [benchmark_table._cell(entry.training or '-'),
+                           benchmark_table._cell(entry.speed or '-')]
+        scores = [part.rsplit(' ', 1) for part in row[3].split(', ')]
+        assert [name for name, _ in scores] == entry.metrics, entry.name
+        assert all(float(value) >= 0 for _, value in scores), entry.name

@@ -4,6 +4,7 @@ import json
 import os.path as osp
 import sys
 
+import pytest
 import yaml
 from tool_runner import QUICKSTART, REPO_ROOT, TINY, run_tool
 
@@ -97,6 +98,46 @@ def test_checkpoint_lookup_by_name(tmp_path):
                                                                             '_iter_2.pth')
     (tmp_path / 'model.pth').write_bytes(b'')
     assert benchmark_table.find_checkpoint(str(tmp_path), 'model') == str(tmp_path / 'model.pth')
+
+
+def test_keep_rows_retests_only_the_chosen_entries(tmp_path, monkeypatch):
+    """--keep-rows: the chosen rows get new scores, the others keep the README's."""
+    checkpoint = tmp_path / 'model.pth'
+    checkpoint.write_bytes(b'')
+    spec = tmp_path / 'spec.yaml'
+    rows = [dict(name='a | first', config=QUICKSTART, checkpoint=str(checkpoint),
+                 metrics=['Dice_pooled', 'IoU_pooled'], training='100 x 4'),
+            dict(name='b', config=QUICKSTART, checkpoint=str(checkpoint),
+                 metrics=['Dice_pooled'], paper='90.1')]
+    spec.write_text(yaml.safe_dump(rows))
+    tested = []
+
+    def fake_test(entry, checkpoint, work_dir, cfg_options):
+        tested.append(entry.name)
+        return {'Dice_pooled': 70.0 + len(tested), 'IoU_pooled': 50.0}
+    monkeypatch.setattr(benchmark_table, 'run_test', fake_test)
+    readme = tmp_path / 'README.md'
+    readme.write_text(README)
+    common = [str(spec), '--one-column', '--digits', '2', '--update-readme', str(readme),
+              '--out', str(tmp_path / 'table.md')]
+    first = benchmark_table.main(common)
+    assert tested == ['a | first', 'b']
+    # A new spec row, then only it is tested: the others keep their scores.
+    rows.append(dict(name='c', config=QUICKSTART, checkpoint=str(checkpoint),
+                     metrics=['IoU_pooled']))
+    spec.write_text(yaml.safe_dump(rows))
+    table = benchmark_table.main(common + ['--models', 'c', '--keep-rows'])
+    assert tested == ['a | first', 'b', 'c']
+    assert table == first + '| c | `' + QUICKSTART + '` | - | IoU_pooled 50.00 | - |\n'
+    assert _rows(table)[2][3] == 'Dice_pooled 71.00, IoU_pooled 50.00'
+    assert table in readme.read_text()
+    # A row the README lacks must be tested; a table without --one-column cannot be read.
+    rows.append(dict(name='d', config=QUICKSTART, checkpoint=str(checkpoint)))
+    spec.write_text(yaml.safe_dump(rows))
+    with pytest.raises(SystemExit, match=r"rows \['d'\] are not in its table"):
+        benchmark_table.main(common + ['--models', 'c', '--keep-rows'])
+    with pytest.raises(SystemExit):
+        benchmark_table.main([str(spec), '--models', 'c', '--keep-rows'])
 
 
 def test_one_column_table():

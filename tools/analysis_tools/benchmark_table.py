@@ -44,7 +44,11 @@ matches a shell pattern. A missing checkpoint is an error naming the entry; with
 ``--skip-missing`` the entry gets a row saying "no checkpoint". ``--update-readme FILE``
 replaces what lies between the lines ``<!-- benchmark_table:start -->`` and
 ``<!-- benchmark_table:end -->`` of FILE with the table (an error if either marker is
-missing) and leaves the rest of the file as it was.
+missing) and leaves the rest of the file as it was. With ``--models`` and
+``--update-readme --one-column``, ``--keep-rows`` re-tests only the matching entries and keeps
+every other row's scores as the file's table has them (the rows in the spec's order, their
+other cells from the spec), so one new or retrained checkpoint does not mean re-testing all;
+an entry missing from the file's table is an error.
 """
 from __future__ import annotations
 
@@ -124,9 +128,15 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--out', help='write the table to this file (default: stdout)')
     parser.add_argument('--update-readme', metavar='README',
                         help=f'replace the block between {START_MARKER} and {END_MARKER}')
+    parser.add_argument('--keep-rows', action='store_true',
+                        help='with --models and --update-readme: test only the matching '
+                        'entries, keep the other rows\' scores from the README\'s table')
     args = parser.parse_args(argv)
     if bool(args.spec) == bool(args.metafile):
         parser.error('give a spec file or --metafile (one of the two)')
+    if args.keep_rows and not (args.models and args.update_readme and args.one_column):
+        parser.error('--keep-rows needs --models (the rows to re-test), --update-readme '
+                     '(the table whose other rows are kept) and --one-column')
     return args
 
 
@@ -319,6 +329,48 @@ def update_readme(path: str, table: str) -> None:
         file.write(new_text)
 
 
+def kept_scores(path: str, entries: Sequence[Entry]) -> dict[str, Optional[dict[str, float]]]:
+    """``--keep-rows``: each entry's scores as the ``--one-column`` table in ``path`` shows
+    them (``None`` for "no checkpoint"), by entry name."""
+    with open(path, encoding='utf-8') as file:
+        text = file.read()
+    if START_MARKER not in text or END_MARKER not in text:
+        raise BenchmarkTableError(f'{path}: --keep-rows needs the table between '
+                                  f'{START_MARKER} and {END_MARKER}')
+    block = text[text.index(START_MARKER) + len(START_MARKER):text.index(END_MARKER)]
+    lines = [line for line in block.splitlines() if line.startswith('|')]
+    cells = [[cell.strip() for cell in re.split(r'(?<!\\)\|', line.strip().strip('|'))]
+             for line in lines]
+    if not cells or cells[0][:4] != ['method', 'config', 'paper', 'ours']:
+        raise BenchmarkTableError(f'{path}: --keep-rows needs a table written with '
+                                  '--one-column (columns method | config | paper | ours)')
+    found: dict[str, Optional[dict[str, float]]] = {}
+    for row in cells[2:]:
+        name, ours = row[0].replace('\\|', '|'), row[3]
+        if ours == NO_CHECKPOINT:
+            found[name] = None
+            continue
+        scores = {}
+        for part in ours.split(', '):
+            metric, _, value = part.rpartition(' ')
+            try:
+                scores[metric] = float(value)
+            except ValueError:
+                raise BenchmarkTableError(f'{path}: row {name!r}: cannot read the score '
+                                          f'{part!r}') from None
+        found[name] = scores
+    for entry in entries:
+        missing = [m for m in entry.metrics if found.get(entry.name) and m not in found[entry.name]]
+        if missing:
+            raise BenchmarkTableError(f'{path}: row {entry.name!r} has no {missing} (the spec '
+                                      'asks for them); test it again (--models)')
+    absent = [entry.name for entry in entries if entry.name not in found]
+    if absent:
+        raise BenchmarkTableError(f'{path}: rows {absent} are not in its table; test them '
+                                  'too (--models)')
+    return {entry.name: found[entry.name] for entry in entries}
+
+
 def _safe_name(name: str) -> str:
     return re.sub(r'[^A-Za-z0-9._-]+', '_', name).strip('_') or 'entry'
 
@@ -370,14 +422,24 @@ def build_rows(entries: Sequence[Entry], args: argparse.Namespace
 def main(argv: Optional[Sequence[str]] = None) -> str:
     args = parse_args(argv)
     try:
-        entries = load_spec(args.spec) if args.spec else load_metafiles(args.metafile)
+        all_entries = load_spec(args.spec) if args.spec else load_metafiles(args.metafile)
+        entries = all_entries
         if args.models:
             entries = [entry for entry in entries
                        if any(fnmatch.fnmatchcase(entry.lookup_name or entry.name, pattern)
                               for pattern in args.models)]
             if not entries:
                 raise BenchmarkTableError(f'no entry matches {args.models}')
-        table = make_table(build_rows(entries, args), args.digits, args.one_column)
+        if args.keep_rows:
+            chosen = {id(entry) for entry in entries}
+            kept = kept_scores(args.update_readme,
+                               [entry for entry in all_entries if id(entry) not in chosen])
+        rows = build_rows(entries, args)
+        if args.keep_rows:
+            tested = {id(entry): scores for entry, scores in rows}
+            rows = [(entry, tested[id(entry)] if id(entry) in tested else kept[entry.name])
+                    for entry in all_entries]
+        table = make_table(rows, args.digits, args.one_column)
         if args.update_readme:
             update_readme(args.update_readme, table)
     except BenchmarkTableError as error:

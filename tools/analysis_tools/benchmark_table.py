@@ -309,8 +309,9 @@ def make_table(rows: Sequence[tuple[Entry, Optional[dict[str, float]]]],
     return '\n'.join(lines) + '\n'
 
 
-def update_readme(path: str, table: str) -> None:
-    """Replace the block between the two marker lines of ``path`` with ``table``."""
+def marked_block(path: str) -> tuple[str, int, int]:
+    """The text of ``path`` and where the block between its two marker lines starts and
+    ends; an error unless each marker is there once, in order."""
     with open(path, encoding='utf-8') as file:
         text = file.read()
     missing = [marker for marker in (START_MARKER, END_MARKER) if marker not in text]
@@ -324,6 +325,12 @@ def update_readme(path: str, table: str) -> None:
     end = text.index(END_MARKER)
     if end < start:
         raise BenchmarkTableError(f'{path}: {END_MARKER} comes before {START_MARKER}')
+    return text, start, end
+
+
+def update_readme(path: str, table: str) -> None:
+    """Replace the block between the two marker lines of ``path`` with ``table``."""
+    text, start, end = marked_block(path)
     new_text = text[:start] + '\n' + table + text[end:]
     with open(path, 'w', encoding='utf-8') as file:
         file.write(new_text)
@@ -332,13 +339,8 @@ def update_readme(path: str, table: str) -> None:
 def kept_scores(path: str, entries: Sequence[Entry]) -> dict[str, Optional[dict[str, float]]]:
     """``--keep-rows``: each entry's scores as the ``--one-column`` table in ``path`` shows
     them (``None`` for "no checkpoint"), by entry name."""
-    with open(path, encoding='utf-8') as file:
-        text = file.read()
-    if START_MARKER not in text or END_MARKER not in text:
-        raise BenchmarkTableError(f'{path}: --keep-rows needs the table between '
-                                  f'{START_MARKER} and {END_MARKER}')
-    block = text[text.index(START_MARKER) + len(START_MARKER):text.index(END_MARKER)]
-    lines = [line for line in block.splitlines() if line.startswith('|')]
+    text, start, end = marked_block(path)
+    lines = [line for line in text[start:end].splitlines() if line.startswith('|')]
     cells = [[cell.strip() for cell in re.split(r'(?<!\\)\|', line.strip().strip('|'))]
              for line in lines]
     if not cells or cells[0][:4] != ['method', 'config', 'paper', 'ours']:
@@ -430,14 +432,14 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
                               for pattern in args.models)]
             if not entries:
                 raise BenchmarkTableError(f'no entry matches {args.models}')
-        if args.keep_rows:
-            chosen = {id(entry) for entry in entries}
-            kept = kept_scores(args.update_readme,
-                               [entry for entry in all_entries if id(entry) not in chosen])
+        chosen = {id(entry) for entry in entries}
+        # Read before the tests run, so a README lacking a kept row fails at once.
+        kept = kept_scores(args.update_readme, [
+            entry for entry in all_entries if id(entry) not in chosen]) if args.keep_rows else {}
         rows = build_rows(entries, args)
         if args.keep_rows:
             tested = {id(entry): scores for entry, scores in rows}
-            rows = [(entry, tested[id(entry)] if id(entry) in tested else kept[entry.name])
+            rows = [(entry, tested[id(entry)] if id(entry) in chosen else kept[entry.name])
                     for entry in all_entries]
         table = make_table(rows, args.digits, args.one_column)
         if args.update_readme:

@@ -36,11 +36,10 @@ import cv2
 from mmengine.config import DictAction
 
 import vlseg  # noqa: F401
-from vlseg.apis import VLSegInferencer, list_inputs
+from vlseg.apis import TextSourceError, VLSegInferencer, list_inputs
 from vlseg.datasets.ct_volume import case_name
 from vlseg.datasets.layout_utils import read_caption_table, strip_mask_prefix
 from vlseg.engine import CheckpointError
-from vlseg.evaluation.metrics.volume_dice_metric import save_nifti_mask
 from vlseg.models.segmentors.self_guided_segmentor import TEXT_SOURCES, SelfGuidedSegmentor
 
 
@@ -111,12 +110,13 @@ def segment_volumes(inferencer, args) -> int:
     os.makedirs(mask_dir, exist_ok=True)
     failures = []
     for path in paths:  # one volume at a time: each is a whole sliding-window pass
-        samples = inferencer.segment([path], [None], failures=failures)
-        if samples[0] is None:
+        known_failures = len(failures)
+        # The inferencer writes the mask (masks/CASE.nii.gz, with the volume's affine).
+        mask = inferencer([path], out_dir=args.out_dir, pred_out_dir='masks',
+                          failures=failures)['predictions']
+        if len(failures) > known_failures:
             continue
-        mask = samples[0].pred_volume[0].cpu().numpy()
         out = osp.join(mask_dir, case_name(path) + '.nii.gz')
-        save_nifti_mask(mask, samples[0].metainfo['affine'], out)
         print(f'{path}: {int(mask.sum())} lesion voxels of {mask.size} -> {out}')
     print(f'wrote {len(paths) - len(failures)} masks to {mask_dir}')
     return report_failures(failures, len(paths), args.out_dir)
@@ -130,9 +130,7 @@ def main(argv=None) -> int:
                                      text_source=args.text_source)
     except CheckpointError as error:
         raise SystemExit(f'tools/infer.py: {error}') from None
-    except ValueError as error:
-        if 'text_source' not in str(error):
-            raise
+    except TextSourceError as error:
         raise SystemExit(f'tools/infer.py: --text-source: {error}') from None
     if inferencer.is_volume_model:
         return segment_volumes(inferencer, args)

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import vlseg  # noqa: F401
-from vlseg.apis import VLSegInferencer
+from vlseg.apis import TextSourceError, VLSegInferencer
 from vlseg.registry import INFERENCERS
 
 sys.path.insert(0, str(Path(__file__).parents[1] / 'test_tools'))
@@ -79,5 +79,5 @@ def test_failures_are_listed_and_the_others_segmented(tmca, repo_root):
         inferencer([str(broken)])
     with pytest.raises(ValueError, match='2 inputs but 1 texts'):
         inferencer([str(images / 'a.png'), str(images / 'b.png')], texts=['x'])
-    with pytest.raises(ValueError, match='text_source needs a self-guided model'):
+    with pytest.raises(TextSourceError, match='text_source needs a self-guided model'):
         VLSegInferencer(str(repo_root / CONFIG), device='cpu', text_source='generated')

@@ -65,3 +65,20 @@ def test_attach_report_generator_gives_another_model_the_reports(tmp_path, repo_
     not_self_guided = run_tool('tools/misc/attach_report_generator.py', str(tmp_path / 'tmca.pth'),
                                str(tmp_path / 'tmca.pth'), str(tmp_path / 'x.pth'), check=False)
     assert not_self_guided.returncode != 0 and 'not a self-guided' in not_self_guided.stderr
+
+
+def test_infer_refuses_text_source_for_a_model_without_a_report(tmp_path, repo_root):
+    """``--text-source`` with a model that writes no report: an error naming the option
+    and the model, not a traceback."""
+    from tool_runner import QUICKSTART
+    model = VLSegInferencer(str(repo_root / QUICKSTART), device='cpu').model
+    checkpoint = tmp_path / 'unet.pth'
+    torch.save({'state_dict': model.state_dict()}, checkpoint)
+    image = tmp_path / 'a.png'
+    cv2.imwrite(str(image), np.zeros((32, 32), np.uint8))
+    done = run_tool('tools/infer.py', QUICKSTART, str(checkpoint), str(image), '--out-dir',
+                    str(tmp_path / 'out'), '--text-source', 'generated', check=False)
+    assert done.returncode != 0
+    assert 'tools/infer.py: --text-source: VLSegInferencer: text_source needs a self-guided ' \
+        'model' in done.stderr and type(model).__name__ in done.stderr
+    assert 'Traceback' not in done.stderr

@@ -205,6 +205,8 @@ class Bench:
             setattr(wrapper, name, timed)
 
     def autocast(self):
+        # Not vlseg.apis.autocast: under --compare this runs on the reference checkout's
+        # vlseg, which may predate that helper (the start of the speed work does).
         if not self.amp:
             return nullcontext()
         device_type = self.device.split(':')[0]

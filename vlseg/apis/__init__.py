@@ -1,3 +1,3 @@
-from .vlseg_inferencer import VLSegInferencer, autocast, list_inputs
+from .vlseg_inferencer import TextSourceError, VLSegInferencer, autocast, list_inputs
 
-__all__ = ['VLSegInferencer', 'autocast', 'list_inputs']
+__all__ = ['TextSourceError', 'VLSegInferencer', 'autocast', 'list_inputs']

@@ -46,6 +46,10 @@ ANNOTATION_TRANSFORMS = ('LoadBinaryMask', 'LoadAnnotations', 'CaptionToLocation
 Texts = Optional[Union[str, Sequence[Optional[str]]]]
 
 
+class TextSourceError(ValueError):
+    """A ``text_source`` given for a model that writes no report of its own."""
+
+
 def list_inputs(inputs: Union[str, Sequence[str]], extensions: tuple[str, ...]) -> list[str]:
     """Files given, and the files of the folders given whose names end in ``extensions``."""
     paths = []
@@ -104,7 +108,7 @@ class VLSegInferencer(MMSegInferencer):
         if self.self_guided:
             self.model.test_cfg['text_source'] = text_source or 'caption_or_generated'
         elif text_source:
-            raise ValueError(f'VLSegInferencer: text_source needs a self-guided model '
+            raise TextSourceError(f'VLSegInferencer: text_source needs a self-guided model '
                              f'(SelfGuidedSegmentor); the config builds a '
                              f'{type(self.model).__name__}')
 

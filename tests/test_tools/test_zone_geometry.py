@@ -56,3 +56,15 @@ def test_reference_masks_agree_with_captions_that_name_their_zones(tmp_path):
     empty = next(line for line in lines if str(predicted) in line)
     assert 'L-upper 66.7, L-middle 66.7, L-lower 100.0, R-upper 100.0, R-middle 100.0, ' \
         'R-lower 33.3; mean 77.8%, all six right 0.0%' in empty
+
+
+def test_a_caption_without_zones_is_an_error_naming_its_image(tmp_path):
+    root = tmp_path / 'qata'
+    write_fixture(root)
+    annotation = json.loads((root / 'prompts' / 'annotation.json').read_text())
+    annotation['train'][1]['caption'] = 'lesions somewhere'
+    (root / 'prompts' / 'annotation.json').write_text(json.dumps(annotation))
+    done = run_tool('tools/analysis_tools/zone_geometry.py', str(root), check=False)
+    assert done.returncode != 0 and 'Traceback' not in done.stderr
+    assert 'zone_geometry: ' in done.stderr and 'x1.png' in done.stderr
+    assert 'lesions' in done.stderr

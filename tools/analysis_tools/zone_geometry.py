@@ -34,7 +34,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 import cv2
 import numpy as np
 
-from vlseg.text import ZONE_NAMES, parse_caption
+from vlseg.datasets import QaTaCOV19Dataset
+from vlseg.text import ZONE_NAMES, CaptionParseError, parse_caption
 
 #: The grid the rule is fitted over: the two row fractions and the lesion-share threshold.
 UPPER_ENDS = (0.25, 0.3, 0.35, 0.4)
@@ -74,13 +75,14 @@ def agreement_line(name: str, zones: np.ndarray, labels: np.ndarray) -> str:
 
 def read_split(data_root: str, split: str, size: int, pred_dir: str | None = None):
     """Reference masks, caption labels and (with ``pred_dir``) predicted masks of a split."""
-    from vlseg.datasets import QaTaCOV19Dataset
-
     dataset = QaTaCOV19Dataset(data_root=data_root, split=split, layout='sgseg', pipeline=[])
     masks, labels, predicted = [], [], []
     for index in range(len(dataset)):
         info = dataset.get_data_info(index)
-        labels.append(parse_caption(info['text']).location_labels())
+        try:
+            labels.append(parse_caption(info['text']).location_labels())
+        except CaptionParseError as error:
+            raise SystemExit(f'zone_geometry: {info["img_path"]}: {error}') from None
         masks.append(read_mask(info['seg_map_path'], size))
         if pred_dir:
             name = osp.splitext(osp.basename(info['img_path']))[0] + '.png'

@@ -109,8 +109,8 @@ class VLSegInferencer(MMSegInferencer):
             self.model.test_cfg['text_source'] = text_source or 'caption_or_generated'
         elif text_source:
             raise TextSourceError(f'VLSegInferencer: text_source needs a self-guided model '
-                             f'(SelfGuidedSegmentor); the config builds a '
-                             f'{type(self.model).__name__}')
+                                  f'(SelfGuidedSegmentor); the config builds a '
+                                  f'{type(self.model).__name__}')
 
     def _init_visualizer(self, cfg: ConfigType):
         """The config's visualiser, without its logging backends: an inferencer writes

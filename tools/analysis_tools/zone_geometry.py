@@ -43,22 +43,28 @@ MIDDLE_ENDS = (0.5, 0.55, 0.6, 0.65, 0.7)
 THRESHOLDS = (0.005, 0.01, 0.02, 0.05, 0.1)
 
 
-def zone_shares(mask: np.ndarray, upper_end: float, middle_end: float) -> np.ndarray:
-    """Share of the mask's lesion pixels in each zone, in ``ZONE_NAMES`` order."""
-    height, width = mask.shape
-    total = max(int(mask.sum()), 1)
-    rows = (0, int(upper_end * height), int(middle_end * height), height)
-    shares = [mask[rows[band]:rows[band + 1], columns].sum() / total
-              for columns in (slice(0, width // 2), slice(width // 2, width))
-              for band in range(3)]
-    return np.asarray(shares)
+def lesion_rows(mask: np.ndarray) -> np.ndarray:
+    """``(2, H)``: lesion pixels in each row of the image's left and right halves (every
+    zone is one band of one of them)."""
+    width = mask.shape[1]
+    return np.stack((mask[:, :width // 2].sum(1), mask[:, width // 2:].sum(1)))
+
+
+def zone_shares(rows: np.ndarray, upper_end: float, middle_end: float) -> np.ndarray:
+    """Share of the lesion in each zone, in ``ZONE_NAMES`` order, from :func:`lesion_rows`."""
+    height = rows.shape[1]
+    total = max(int(rows.sum()), 1)
+    ends = (0, int(upper_end * height), int(middle_end * height), height)
+    return np.asarray([side[ends[band]:ends[band + 1]].sum() / total
+                       for side in rows for band in range(3)])
 
 
 def fit_rule(masks: Sequence[np.ndarray], labels: np.ndarray) -> tuple[float, float, float, float]:
-    """``(upper_end, middle_end, threshold, agreement)`` of the grid's best rule."""
+    """``(upper_end, middle_end, threshold, agreement)`` of the grid's best rule, for masks
+    given as :func:`lesion_rows`."""
     best = None
     for upper_end, middle_end in itertools.product(UPPER_ENDS, MIDDLE_ENDS):
-        shares = np.stack([zone_shares(mask, upper_end, middle_end) for mask in masks])
+        shares = np.stack([zone_shares(rows, upper_end, middle_end) for rows in masks])
         for threshold in THRESHOLDS:
             agreement = float(((shares > threshold) == labels).mean())
             if best is None or agreement > best[3]:
@@ -74,7 +80,8 @@ def agreement_line(name: str, zones: np.ndarray, labels: np.ndarray) -> str:
 
 
 def read_split(data_root: str, split: str, size: int, pred_dir: str | None = None):
-    """Reference masks, caption labels and (with ``pred_dir``) predicted masks of a split."""
+    """Reference masks, caption labels and (with ``pred_dir``) predicted masks of a split,
+    each mask as its :func:`lesion_rows`."""
     dataset = QaTaCOV19Dataset(data_root=data_root, split=split, layout='sgseg', pipeline=[])
     masks, labels, predicted = [], [], []
     for index in range(len(dataset)):
@@ -91,11 +98,12 @@ def read_split(data_root: str, split: str, size: int, pred_dir: str | None = Non
 
 
 def read_mask(path: str, size: int) -> np.ndarray:
+    """:func:`lesion_rows` of the mask at ``path``, resized to ``size`` squares."""
     mask = cv2.imread(path, cv2.IMREAD_GRAYSCALE)
     if mask is None:
         raise SystemExit(f'zone_geometry: cannot read the mask {path}')
-    return cv2.resize((mask > 127).astype(np.uint8), (size, size),
-                      interpolation=cv2.INTER_NEAREST)
+    return lesion_rows(cv2.resize((mask > 127).astype(np.uint8), (size, size),
+                                  interpolation=cv2.INTER_NEAREST))
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:

@@ -4,6 +4,9 @@ env_cfg = dict(
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
     # nccl on GPUs; vlseg falls back to gloo when CUDA is absent (docs/distributed.md).
     dist_cfg=dict(backend='nccl'),
+    # vlseg's: glibc keeps freed CPU memory for the next step's tensors instead of unmapping
+    # it (1.2-1.4x faster CPU steps, peak memory kept; vlseg/utils/cpu_allocator.py).
+    retain_freed_memory=True,
 )
 vis_backends = [dict(type='LocalVisBackend'), dict(type='TensorboardVisBackend')]
 visualizer = dict(

@@ -7,6 +7,8 @@ from typing import Optional
 import torch
 from mmengine.config import Config
 
+from .cpu_allocator import retain_freed_memory_as_configured
+
 DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
 
@@ -51,9 +53,11 @@ def load_run_config(path: str, cfg_options: Optional[dict] = None, launcher: str
     the launcher, the work dir (``./work_dirs/<config name>`` unless given), the data
     preflight (``DataPreflightHook``, unless the config sets ``data_preflight = False``)
     atomic checkpoint writes (``CheckpointHook`` with the ``atomic_local`` backend,
-    ``vlseg.engine.AtomicLocalBackend``, for local work dirs) and, when CUDA is there,
-    ``pin_memory=True`` for the dataloaders that do not say."""
+    ``vlseg.engine.AtomicLocalBackend``, for local work dirs), when CUDA is there,
+    ``pin_memory=True`` for the dataloaders that do not say, and, applied to this process
+    at once, ``env_cfg.retain_freed_memory`` (:mod:`vlseg.utils.cpu_allocator`)."""
     cfg = load_config(path, cfg_options)
+    retain_freed_memory_as_configured(cfg)
     if cfg.get('data_preflight', True):
         hooks = list(cfg.get('custom_hooks') or [])
         if not any(str(hook.get('type', '')).split('.')[-1] == 'DataPreflightHook'

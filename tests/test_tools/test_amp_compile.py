@@ -1,6 +1,7 @@
 """--amp (bf16 autocast on this CPU) and the compile switch through the tools, and the
 benchmark's breakdown, data time and alternating comparison of two checkouts."""
 import glob
+import io
 import os.path as osp
 import re
 import sys
@@ -78,3 +79,25 @@ def test_benchmark_compares_two_checkouts_in_alternation():
         assert figures[f'{name}_train_s_per_iter'] > 0
         assert figures[f'{name}_inference_ms_per_batch'] > 0
     assert figures['train_speedup'] > 0 and figures['inference_speedup'] > 0
+
+
+def test_benchmark_ref_cfg_options_reach_the_reference_worker_alone(monkeypatch):
+    """``--ref-cfg-options``: one config option timed against the config as it is."""
+    commands = {}
+
+    class Worker:
+        def __init__(self, command, **kwargs):
+            commands[command[command.index('--worker') + 1]] = command
+            self.stdout = io.StringIO('{"ready": true}\n')
+
+    monkeypatch.setattr(benchmark.subprocess, 'Popen', Worker)
+    args = benchmark.parse_args([str(REPO_ROOT / QUICKSTART), '--compare', '/tmp/ref',
+                                 '--cfg-options', 'a.b=1', '--ref-cfg-options',
+                                 'model.data_preprocessor.channels_last=False'])
+    benchmark.start_worker(args, 'main_checkout', amp=False, ref=False)
+    benchmark.start_worker(args, '/tmp/ref', amp=False, ref=True)
+    main_options = commands['main_checkout'][commands['main_checkout'].index('--cfg-options'):]
+    ref_options = commands['/tmp/ref'][commands['/tmp/ref'].index('--cfg-options'):]
+    assert main_options == ['--cfg-options', 'a.b=1']
+    assert ref_options == ['--cfg-options', 'a.b=1',
+                           'model.data_preprocessor.channels_last=False']

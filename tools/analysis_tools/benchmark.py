@@ -2,7 +2,8 @@
 
     python tools/analysis_tools/benchmark.py CONFIG [--batch-size 8] [--size 224 224]
         [--iters 20] [--warmup 3] [--device cpu|cuda] [--amp] [--compile]
-        [--real-data] [--compare REF_CHECKOUT [--ref-amp]] [--out result.json]
+        [--real-data] [--compare REF_CHECKOUT [--ref-amp] [--ref-cfg-options ...]]
+        [--out result.json]
         [--random-bert-base] [--cfg-options ...]
 
 Inputs are random images (and a QaTa-style caption) sent through the config's own
@@ -30,7 +31,9 @@ process with the same threads, one step at a time in alternation (the order swap
 every round), so that load on a shared machine hits both alike; it prints each one's
 median step and inference time and the speed-ups. The reference runs in fp32 unless
 ``--ref-amp`` (autocast around its steps: a checkout without ``--amp`` support has no
-other way to use it); this checkout runs with the flags given.
+other way to use it); this checkout runs with the flags given. ``--ref-cfg-options``
+adds config options for the reference alone: ``--compare . --ref-cfg-options KEY=VALUE``
+times one option against the config as it is, in the same alternation.
 
 3D configs (``VolumeSegmentor``, configs/ra_unet3d/) take ``--size X Y Z``: random
 CT-like volumes of that size, from which the training pipeline crops its patches
@@ -87,6 +90,8 @@ def parse_args(argv=None):
                         help='time another checkout of vlseg on the same config, alternating')
     parser.add_argument('--ref-amp', action='store_true',
                         help='--compare: the reference runs under autocast too')
+    parser.add_argument('--ref-cfg-options', nargs='+', action=DictAction,
+                        help='--compare: config options for the reference alone')
     parser.add_argument('--out', help='also write the figures to this JSON file')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     parser.add_argument(
@@ -341,9 +346,9 @@ def start_worker(args, checkout: str, amp: bool, ref: bool) -> subprocess.Popen:
         command.append('--real-data')
     if args.bert_folder:
         command += ['--bert-folder', args.bert_folder]
-    if args.cfg_options:
-        command += ['--cfg-options'] + [f'{key}={value}' for key, value in
-                                        args.cfg_options.items()]
+    options = dict(args.cfg_options or {}, **(args.ref_cfg_options or {} if ref else {}))
+    if options:
+        command += ['--cfg-options'] + [f'{key}={value}' for key, value in options.items()]
     env = dict(os.environ, PYTHONPATH=checkout)
     # Both in the caller's folder: configs' relative data_root resolve alike.
     process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -394,7 +399,8 @@ def run_compare(args) -> dict:
     figures = dict(config=args.config, main=THIS_CHECKOUT, ref=reference, device=args.device,
                    threads=torch.get_num_threads(), batch_size=args.batch_size,
                    size=list(args.size), iters=args.iters, main_amp=args.amp,
-                   ref_amp=args.ref_amp, compile=args.compile)
+                   ref_amp=args.ref_amp, ref_cfg_options=args.ref_cfg_options,
+                   compile=args.compile)
     for name in workers:
         figures[f'{name}_train_s_per_iter'] = round(median(name, 'train'), 4)
         for key in ('forward', 'backward', 'optimizer'):

@@ -5,7 +5,8 @@ env_cfg = dict(
     # nccl on GPUs; vlseg falls back to gloo when CUDA is absent (docs/distributed.md).
     dist_cfg=dict(backend='nccl'),
     # vlseg's: glibc keeps freed CPU memory for the next step's tensors instead of unmapping
-    # it (1.2-1.4x faster CPU steps, peak memory kept; vlseg/utils/cpu_allocator.py).
+    # it (TMCA at batch 8: 1.1-1.3x faster CPU steps, more at larger batches; the process
+    # keeps its peak memory; vlseg/utils/cpu_allocator.py).
     retain_freed_memory=True,
 )
 vis_backends = [dict(type='LocalVisBackend'), dict(type='TensorboardVisBackend')]

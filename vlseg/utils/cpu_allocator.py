@@ -27,6 +27,8 @@ import ctypes
 import ctypes.util
 import platform
 
+from mmengine.config import Config
+
 # mallopt(3) parameters, from glibc's malloc.h.
 M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
@@ -58,7 +60,7 @@ def retain_freed_memory(enabled: bool = True) -> bool:
     return _retained
 
 
-def retain_freed_memory_as_configured(cfg) -> bool:
+def retain_freed_memory_as_configured(cfg: Config) -> bool:
     """:func:`retain_freed_memory` as ``cfg.env_cfg.retain_freed_memory`` says (default on)."""
     env_cfg = cfg.get('env_cfg') or {}
     return retain_freed_memory(env_cfg.get('retain_freed_memory', True))

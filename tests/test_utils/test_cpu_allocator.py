@@ -3,17 +3,18 @@
 Each check runs in a fresh interpreter: the setting is process-wide and cannot be undone,
 and the page-fault counts must not see the test runner's own allocations.
 """
-import platform
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from vlseg.utils.cpu_allocator import mallopt_available
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.skipif(
-    platform.system() != 'Linux' or platform.libc_ver()[0] != 'glibc',
+    not mallopt_available(),
     reason='mallopt is glibc\'s: elsewhere retain_freed_memory returns False')
 
 # Five "steps", each allocating, writing and freeing tensors of 48, 16, 32 and 8 MiB as a

@@ -346,7 +346,9 @@ def start_worker(args, checkout: str, amp: bool, ref: bool) -> subprocess.Popen:
         command.append('--real-data')
     if args.bert_folder:
         command += ['--bert-folder', args.bert_folder]
-    options = dict(args.cfg_options or {}, **(args.ref_cfg_options or {} if ref else {}))
+    options = dict(args.cfg_options or {})
+    if ref:
+        options.update(args.ref_cfg_options or {})
     if options:
         command += ['--cfg-options'] + [f'{key}={value}' for key, value in options.items()]
     env = dict(os.environ, PYTHONPATH=checkout)

@@ -38,6 +38,11 @@ LARGEST_THRESHOLD = 2**31 - 1
 _retained = False
 
 
+def mallopt_available() -> bool:
+    """Whether this process's C library is glibc (musl, macOS and Windows have no mallopt)."""
+    return platform.system() == 'Linux' and platform.libc_ver()[0] == 'glibc'
+
+
 def retain_freed_memory(enabled: bool = True) -> bool:
     """Make glibc keep freed blocks (and the heap's top) for reuse instead of unmapping them.
 
@@ -52,7 +57,7 @@ def retain_freed_memory(enabled: bool = True) -> bool:
     global _retained
     if not enabled or _retained:
         return _retained
-    if platform.system() != 'Linux' or platform.libc_ver()[0] != 'glibc':
+    if not mallopt_available():
         return False
     libc = ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6')
     _retained = bool(libc.mallopt(M_MMAP_THRESHOLD, LARGEST_THRESHOLD)

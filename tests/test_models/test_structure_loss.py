@@ -7,6 +7,7 @@ import torch.nn.functional as F
 
 import vlseg  # noqa: F401
 from vlseg.models.losses import StructureLoss, structure_loss, structure_weight
+from vlseg.models.losses.structure_loss import box_mean
 
 
 def half_plane(size=64, split=32):
@@ -30,11 +31,15 @@ def test_weight_map_values():
     # ... except near the image border, where the zero padding counts in the mean (as the
     # authors' avg_pool2d): column 0 sees columns -15..15, 16 of them foreground.
     assert weight[32, 0].item() == pytest.approx(1 + 5 * (1 - 16 / 31))
-    # The separable pool equals the authors' k x k avg_pool2d.
-    mask = (torch.rand(2, 1, 40, 48, generator=torch.Generator().manual_seed(0)) > 0.6).float()
-    for k in (3, 31):
-        reference = 1 + 5 * (F.avg_pool2d(mask, k, 1, k // 2) - mask).abs()
-        torch.testing.assert_close(structure_weight(mask, k), reference)
+    # The running-sum box mean equals the authors' k x k avg_pool2d: exactly on {0, 1}
+    # masks, to float rounding on soft ones, also for a window wider than the image.
+    soft = torch.rand(2, 1, 40, 48, generator=torch.Generator().manual_seed(0))
+    binary = (soft > 0.6).float()
+    for k in (1, 3, 31, 61):
+        torch.testing.assert_close(box_mean(binary, k), F.avg_pool2d(binary, k, 1, k // 2),
+                                   rtol=0, atol=0)
+        reference = 1 + 5 * (F.avg_pool2d(soft, k, 1, k // 2) - soft).abs()
+        torch.testing.assert_close(structure_weight(soft, k), reference)
 
 
 def test_values_by_hand_on_a_three_by_three_mask():

@@ -6,6 +6,7 @@ import os.path as osp
 import re
 import sys
 
+import pytest
 from mmengine.config import Config
 from tool_runner import QUICKSTART, REPO_ROOT, TINY, run_tool
 
@@ -79,6 +80,34 @@ def test_benchmark_compares_two_checkouts_in_alternation():
         assert figures[f'{name}_train_s_per_iter'] > 0
         assert figures[f'{name}_inference_ms_per_batch'] > 0
     assert figures['train_speedup'] > 0 and figures['inference_speedup'] > 0
+
+
+def test_benchmark_repeats_report_the_median_run_and_each_run(monkeypatch, tmp_path):
+    """``--repeats 3``: three alternating runs; the figures are the median over runs."""
+    (tmp_path / QUICKSTART).parent.mkdir(parents=True)
+    (tmp_path / QUICKSTART).touch()
+    # Per run: (main step s, ref step s, main inference s, ref inference s).
+    runs = iter([(1.0, 2.0, 0.10, 0.12), (2.0, 2.4, 0.10, 0.30), (1.0, 1.5, 0.20, 0.20)])
+
+    def alternate(args, reference):
+        main, ref, main_infer, ref_infer = next(runs)
+        record = dict(forward=0.0, backward=0.0, optimizer=0.0)
+        return dict(main=dict(train=[dict(record, step=main)] * 3,
+                              infer=[dict(step=main_infer)] * 3),
+                    ref=dict(train=[dict(record, step=ref)] * 3,
+                             infer=[dict(step=ref_infer)] * 3))
+
+    monkeypatch.setattr(benchmark, 'alternate', alternate)
+    figures = benchmark.main([str(REPO_ROOT / QUICKSTART), '--compare', str(tmp_path),
+                              '--repeats', '3'])
+    assert figures['train_speedup_runs'] == [2.0, 1.2, 1.5]
+    assert figures['inference_speedup_runs'] == [1.2, 3.0, 1.0]
+    assert figures['train_speedup'] == 1.5 and figures['inference_speedup'] == 1.2
+    assert figures['main_train_s_per_iter'] == 1.0 and figures['ref_train_s_per_iter'] == 2.0
+    assert figures['ref_inference_ms_per_batch'] == 200.0
+    with pytest.raises(SystemExit, match='--repeats must be at least 1'):
+        benchmark.main([str(REPO_ROOT / QUICKSTART), '--compare', str(tmp_path),
+                        '--repeats', '0'])
 
 
 def test_benchmark_ref_cfg_options_reach_the_reference_worker_alone(monkeypatch):

@@ -2,7 +2,8 @@
 
     python tools/analysis_tools/benchmark.py CONFIG [--batch-size 8] [--size 224 224]
         [--iters 20] [--warmup 3] [--device cpu|cuda] [--amp] [--compile]
-        [--real-data] [--compare REF_CHECKOUT [--ref-amp] [--ref-cfg-options ...]]
+        [--real-data] [--compare REF_CHECKOUT [--ref-amp] [--ref-cfg-options ...]
+        [--repeats K]]
         [--out result.json]
         [--random-bert-base] [--cfg-options ...]
 
@@ -33,7 +34,10 @@ median step and inference time and the speed-ups. The reference runs in fp32 unl
 ``--ref-amp`` (autocast around its steps: a checkout without ``--amp`` support has no
 other way to use it); this checkout runs with the flags given. ``--ref-cfg-options``
 adds config options for the reference alone: ``--compare . --ref-cfg-options KEY=VALUE``
-times one option against the config as it is, in the same alternation.
+times one option against the config as it is, in the same alternation. ``--repeats K``
+makes K such runs, each with fresh worker processes, and reports the median over runs
+with each run's speed-ups (``train_speedup_runs``, ``inference_speedup_runs``): on a
+shared CPU one run's ratio can be several percent off, the same way for all its rounds.
 
 3D configs (``VolumeSegmentor``, configs/ra_unet3d/) take ``--size X Y Z``: random
 CT-like volumes of that size, from which the training pipeline crops its patches
@@ -92,6 +96,9 @@ def parse_args(argv=None):
                         help='--compare: the reference runs under autocast too')
     parser.add_argument('--ref-cfg-options', nargs='+', action=DictAction,
                         help='--compare: config options for the reference alone')
+    parser.add_argument('--repeats', type=int, default=1,
+                        help='--compare: independent alternating runs (fresh workers each); '
+                             'figures are their medians')
     parser.add_argument('--out', help='also write the figures to this JSON file')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     parser.add_argument(
@@ -373,10 +380,10 @@ def ask(process: subprocess.Popen, request) -> dict:
             return json.loads(line)
 
 
-def run_compare(args) -> dict:
-    reference = osp.abspath(args.compare)
-    if not osp.isfile(osp.join(reference, config_path(args))):
-        raise SystemExit(f'benchmark --compare: {config_path(args)} is not in {reference}')
+def alternate(args, reference: str) -> dict:
+    """One alternating run: fresh workers for both checkouts, then, for inference and
+    for training, ``warmup + iters`` rounds of one step each, the order swapped every
+    round. -> ``{name: {phase: [timed records]}}``."""
     workers = dict(main=start_worker(args, THIS_CHECKOUT, args.amp, ref=False),
                    ref=start_worker(args, reference, args.ref_amp, ref=True))
     results = {name: dict(train=[], infer=[]) for name in workers}
@@ -394,24 +401,49 @@ def run_compare(args) -> dict:
                 process.stdin.write('stop\n')
                 process.stdin.flush()
                 process.wait()
+    return results
 
-    def median(name, phase, key='step'):
-        return statistics.median(record[key] for record in results[name][phase])
+
+def run_figures(results: dict) -> dict:
+    """One alternating run's medians (step parts in s, inference in ms) and speed-ups."""
+    run = {}
+    for name, phases in results.items():
+        def median(phase: str, key: str = 'step') -> float:
+            return statistics.median(record[key] for record in phases[phase])
+        run[f'{name}_train_s_per_iter'] = median('train')
+        for key in ('forward', 'backward', 'optimizer'):
+            run[f'{name}_{key}_s'] = median('train', key)
+        run[f'{name}_inference_ms_per_batch'] = median('infer') * 1000
+    run['train_speedup'] = run['ref_train_s_per_iter'] / run['main_train_s_per_iter']
+    run['inference_speedup'] = (run['ref_inference_ms_per_batch']
+                                / run['main_inference_ms_per_batch'])
+    return run
+
+
+def run_compare(args) -> dict:
+    reference = osp.abspath(args.compare)
+    if not osp.isfile(osp.join(reference, config_path(args))):
+        raise SystemExit(f'benchmark --compare: {config_path(args)} is not in {reference}')
+    # Each run's figures are medians of its rounds; with --repeats the reported figure is
+    # the median over runs, beside each run's speed-ups. A run's ratio can be off by a few
+    # percent for all its rounds alike, which alternation cannot cancel: this checkout
+    # against itself (Inf-Net Res2Net-50, batch 2, fp32, 2 threads), four runs gave
+    # 0.94x to 1.02x.
+    if args.repeats < 1:
+        raise SystemExit(f'benchmark --compare: --repeats must be at least 1, got {args.repeats}')
+    runs = [run_figures(alternate(args, reference)) for _ in range(args.repeats)]
 
     figures = dict(config=args.config, main=THIS_CHECKOUT, ref=reference, device=args.device,
                    threads=torch.get_num_threads(), batch_size=args.batch_size,
-                   size=list(args.size), iters=args.iters, main_amp=args.amp,
-                   ref_amp=args.ref_amp, ref_cfg_options=args.ref_cfg_options,
-                   compile=args.compile)
-    for name in workers:
-        figures[f'{name}_train_s_per_iter'] = round(median(name, 'train'), 4)
-        for key in ('forward', 'backward', 'optimizer'):
-            figures[f'{name}_{key}_s'] = round(median(name, 'train', key), 4)
-        figures[f'{name}_inference_ms_per_batch'] = round(median(name, 'infer') * 1000, 1)
-    figures['train_speedup'] = round(figures['ref_train_s_per_iter']
-                                     / figures['main_train_s_per_iter'], 3)
-    figures['inference_speedup'] = round(figures['ref_inference_ms_per_batch']
-                                         / figures['main_inference_ms_per_batch'], 3)
+                   size=list(args.size), iters=args.iters, repeats=args.repeats,
+                   main_amp=args.amp, ref_amp=args.ref_amp,
+                   ref_cfg_options=args.ref_cfg_options, compile=args.compile)
+    for key in runs[0]:
+        digits = 1 if key.endswith('_ms_per_batch') else 3 if key.endswith('speedup') else 4
+        figures[key] = round(statistics.median(run[key] for run in runs), digits)
+    if args.repeats > 1:
+        for key in ('train_speedup', 'inference_speedup'):
+            figures[f'{key}_runs'] = [round(run[key], 3) for run in runs]
     return figures
 
 

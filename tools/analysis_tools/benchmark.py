@@ -163,12 +163,13 @@ class Bench:
 
         register_all_modules()
         cfg = load_config(args.config, args.cfg_options)
-        try:
-            from vlseg.utils import retain_freed_memory_as_configured
-        except ImportError:  # a --compare reference from before it: timed as its tools ran
-            pass
-        else:
-            retain_freed_memory_as_configured(cfg)
+        # A --compare reference is timed as its own tools ran: with the CPU settings it
+        # had (the freed-memory one alone before apply_cpu_settings; none before that).
+        import vlseg.utils
+        cpu_settings = (getattr(vlseg.utils, 'apply_cpu_settings', None)
+                        or getattr(vlseg.utils, 'retain_freed_memory_as_configured', None))
+        if cpu_settings is not None:
+            cpu_settings(cfg)
         self.text_model = None
         if args.bert_folder:
             if not cfg.model.get('text_encoder'):

@@ -37,7 +37,7 @@ from vlseg.datasets.layout_utils import IMG_EXTENSIONS
 from vlseg.datasets.transforms.volume import NIFTI_EXTENSIONS
 from vlseg.engine import data_samples_to_fp32, inspect_checkpoint
 from vlseg.registry import DATASETS, INFERENCERS
-from vlseg.utils import load_config, register_all_modules, retain_freed_memory_as_configured
+from vlseg.utils import apply_cpu_settings, load_config, register_all_modules
 
 #: Transforms that need a reference mask; inference has none.
 ANNOTATION_TRANSFORMS = ('LoadBinaryMask', 'LoadAnnotations', 'CaptionToLocationLabels',
@@ -96,7 +96,7 @@ class VLSegInferencer(MMSegInferencer):
                  show_progress: bool = False) -> None:
         register_all_modules()
         cfg = load_config(model, cfg_options) if isinstance(model, str) else model
-        retain_freed_memory_as_configured(cfg)
+        apply_cpu_settings(cfg)
         if weights is not None:
             inspect_checkpoint(weights)  # a clear CheckpointError for a file that is not one
         super().__init__(cfg, weights, device=device, scope='vlseg')

@@ -8,6 +8,7 @@ import torch
 from mmengine.config import Config
 
 from .cpu_allocator import retain_freed_memory_as_configured
+from .onednn_cache import primitive_cache_capacity_as_configured
 
 DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
@@ -47,6 +48,14 @@ def set_data_root(cfg: Config, data_root: str) -> None:
                 target['data_root'] = data_root
 
 
+def apply_cpu_settings(cfg: Config) -> None:
+    """Apply the config's process-wide CPU settings to this process, before its model
+    runs: ``env_cfg.retain_freed_memory`` (:mod:`vlseg.utils.cpu_allocator`) and
+    ``env_cfg.onednn_primitive_cache_capacity`` (:mod:`vlseg.utils.onednn_cache`)."""
+    retain_freed_memory_as_configured(cfg)
+    primitive_cache_capacity_as_configured(cfg)
+
+
 def load_run_config(path: str, cfg_options: Optional[dict] = None, launcher: str = 'none',
                     work_dir: Optional[str] = None) -> Config:
     """:func:`load_config` plus what ``tools/train.py`` and ``tools/test.py`` set alike:
@@ -55,9 +64,9 @@ def load_run_config(path: str, cfg_options: Optional[dict] = None, launcher: str
     atomic checkpoint writes (``CheckpointHook`` with the ``atomic_local`` backend,
     ``vlseg.engine.AtomicLocalBackend``, for local work dirs), when CUDA is there,
     ``pin_memory=True`` for the dataloaders that do not say, and, applied to this process
-    at once, ``env_cfg.retain_freed_memory`` (:mod:`vlseg.utils.cpu_allocator`)."""
+    at once, the CPU settings of ``env_cfg`` (:func:`apply_cpu_settings`)."""
     cfg = load_config(path, cfg_options)
-    retain_freed_memory_as_configured(cfg)
+    apply_cpu_settings(cfg)
     if cfg.get('data_preflight', True):
         hooks = list(cfg.get('custom_hooks') or [])
         if not any(str(hook.get('type', '')).split('.')[-1] == 'DataPreflightHook'

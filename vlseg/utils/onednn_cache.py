@@ -8,8 +8,9 @@ multi-scale step runs each of ~160 convolutions at three input sizes, forward, b
 to data and to weights, plus inference: 846 primitives created in the first step, and with
 1024 entries 630 of them created again in every later step (counted with
 ``ONEDNN_VERBOSE=profile_create``). With 4096 entries no step after the first creates any,
-and the fp32 training step at batch 2 is 1.17x faster (alternating, same checkout). The
-other models here need 170-640 primitives and did not thrash.
+and its fp32 training step at batch 2 is 1.20x faster (two alternating runs against the
+same checkout with the option off: 1.24x, 1.16x). The other models here need 170-640
+primitives and did not thrash.
 
 oneDNN reads the capacity from ``ONEDNN_PRIMITIVE_CACHE_CAPACITY`` (or the older
 ``DNNL_PRIMITIVE_CACHE_CAPACITY``) once, when the process creates its first primitive,

@@ -8,9 +8,9 @@ env_cfg = dict(
     # it (TMCA at batch 8: 1.1-1.3x faster CPU steps, more at larger batches; the process
     # keeps its peak memory; vlseg/utils/cpu_allocator.py).
     retain_freed_memory=True,
-    # vlseg's: oneDNN keeps up to this many compiled CPU kernels; its default, 1024, is less
-    # than Inf-Net Res2Net-50's three-scale step needs, which then compiles 630 of them again
-    # every step (1.17x faster at 4096; vlseg/utils/onednn_cache.py). None: oneDNN's default.
+    # vlseg's: oneDNN keeps up to this many compiled CPU kernels; with its default, 1024,
+    # Inf-Net Res2Net-50's three-scale step compiles 630 of them again every step (1.20x
+    # faster at 4096; vlseg/utils/onednn_cache.py). None: oneDNN's default.
     onednn_primitive_cache_capacity=4096,
 )
 vis_backends = [dict(type='LocalVisBackend'), dict(type='TensorboardVisBackend')]

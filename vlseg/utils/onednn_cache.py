@@ -2,15 +2,15 @@
 
 On the CPU, PyTorch runs convolutions (and their reorders) through oneDNN, which builds
 a primitive, a kernel JIT-compiled for one shape, layout and direction, and keeps it in
-an LRU cache of 1024 entries by default. A step that needs more distinct primitives than
-that evicts and compiles them again every step. Inf-Net with Res2Net-50 does: its
+an LRU cache of 1024 entries by default. A step that uses more primitives than the cache
+holds evicts and compiles them again every step. Inf-Net with Res2Net-50 does: its
 multi-scale step runs each of ~160 convolutions at three input sizes, forward, backward
-to data and to weights, plus inference: 846 primitives created in the first step, and with
-1024 entries 630 of them created again in every later step (counted with
-``ONEDNN_VERBOSE=profile_create``). With 4096 entries no step after the first creates any,
-and its fp32 training step at batch 2 is 1.20x faster (two alternating runs against the
-same checkout with the option off: 1.24x, 1.16x). The other models here need 170-640
-primitives and did not thrash.
+to data and to weights. Counted with ``ONEDNN_VERBOSE=profile_create``: 846 cache misses
+(compilations) in its first step, and with 1024 entries 630 in every later step. With
+4096 entries no step after the first compiles any, and its fp32 training step at batch 2
+is 1.20x faster (two alternating runs against the same checkout with the option off:
+1.24x, 1.16x). The other models here (170-640 misses in their first step) compile none
+after it with the default either.
 
 oneDNN reads the capacity from ``ONEDNN_PRIMITIVE_CACHE_CAPACITY`` (or the older
 ``DNNL_PRIMITIVE_CACHE_CAPACITY``) once, when the process creates its first primitive,

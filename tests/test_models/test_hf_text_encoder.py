@@ -1,6 +1,7 @@
 
 import pytest
 import torch
+from fake_cuda import fake_cuda
 
 import vlseg  # noqa: F401
 from vlseg.models.text_encoders import HFTextEncoder
@@ -146,3 +147,19 @@ def test_embedded_model():
     assert out['tokens'].shape == (3, 24, 384) and out['pooled'].shape == (3, 384)
     assert torch.equal(out['pooled'][0], out['pooled'][2])
     assert not torch.allclose(out['pooled'][0], out['pooled'][1], atol=1e-3)
+
+
+def test_switching_modes_on_a_gpu_fetches_no_hub_kernels(tiny_bert, monkeypatch):
+    """transformers 5 swaps BERT's GELU for a Hugging Face Hub kernel on a GPU whenever the
+    model is set to eval (inference mode) after training, fetching it then (offline: an
+    error). The encoder loads its model without Hub kernels: on a CUDA device faked on the
+    CPU with a Hopper GPU's compute capability (9.0) and the Hub offline, training,
+    evaluating and encoding work."""
+    encoder = HFTextEncoder(tiny_bert, max_length=16, frozen=False, cache_size=0)
+    monkeypatch.setattr(torch.cuda, 'get_device_capability', lambda device=None: (9, 0))
+    with fake_cuda(monkeypatch):
+        encoder = encoder.to('cuda')
+        encoder.train()
+        encoder.eval()
+        out = encoder(captions=CAPTIONS)
+    assert out['tokens'].device.type == 'cuda' and out['tokens'].shape == (3, 16, 32)

@@ -81,9 +81,16 @@ class BaseHFTextEncoder(BaseModule):
         self.trust_remote_code = trust_remote_code
 
         from transformers import AutoModel
+
         self.model = AutoModel.from_pretrained(
             model_path, local_files_only=True, dtype=torch.float32,
             trust_remote_code=trust_remote_code)
+        # No Hub kernels: transformers 5 turns them on by default and then swaps layers
+        # (BERT's GELU) for kernels of the Hugging Face Hub on a GPU whenever the model
+        # switches between train and eval, fetching them at run time (an error offline).
+        # Turned off after loading, as versions without Hub kernels refuse the keyword.
+        if getattr(self.model, 'use_kernels', False):
+            self.model.use_kernels = False
         config = self.model.config
         self.out_channels: int = int(config.hidden_size)
         num_states = int(config.num_hidden_layers) + 1  # embeddings + every layer

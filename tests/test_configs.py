@@ -1,10 +1,12 @@
-"""Every method config builds, trains one step and predicts, on tiny inputs."""
+"""Every method config builds, trains one step and predicts, on tiny inputs, and keeps its
+tensors on the device (a CUDA device faked on the CPU)."""
 import glob
 import os.path as osp
 
 import numpy as np
 import pytest
 import torch
+from fake_cuda import cuda_fp16_autocast, fake_cuda
 from mmengine.optim import build_optim_wrapper
 from mmengine.utils import import_modules_from_strings
 
@@ -45,54 +47,86 @@ def use_tiny_text_encoder(cfg, tiny_bert: str) -> None:
                 cfg.model[part].text_channels = 32
 
 
-@pytest.mark.parametrize('config', CONFIGS)
-def test_config_trains_and_predicts_one_step(config, tiny_bert):
+TINY_PATCH = (32, 32, 16)
+
+
+def tiny_config(config: str, tiny_bert: str) -> tuple:
+    """A config set for tiny inputs, and the size of its images (H, W) or volumes (X, Y, Z).
+
+    Images: the pipelines without their resizing steps, on 64 x 64 images. Volumes: the
+    training patch shrunk to 32 x 32 x 16, on 40 x 40 x 20 volumes.
+    """
     register_all_modules()
     cfg = load_config(osp.join(REPO_ROOT, config))
     if cfg.get('custom_imports'):
         import_modules_from_strings(**cfg.custom_imports)
     use_tiny_text_encoder(cfg, tiny_bert)
-    if cfg.model.type == 'VolumeSegmentor':
-        return _volume_config_trains_and_predicts(cfg)
-    # Tiny inputs: the pipelines without their resizing steps, on 64x64 images.
-    for loader in ('train_dataloader', 'test_dataloader'):
-        cfg[loader].dataset.pipeline = [
-            step for step in cfg[loader].dataset.pipeline if step['type'] != 'Resize']
+    if cfg.model.type != 'VolumeSegmentor':
+        for loader in ('train_dataloader', 'test_dataloader'):
+            cfg[loader].dataset.pipeline = [
+                step for step in cfg[loader].dataset.pipeline if step['type'] != 'Resize']
+        return cfg, (64, 64)
+    for step in _dataset(cfg.train_dataloader).pipeline:
+        if step['type'] == 'RandVolumePatchCrop':
+            step['patch_size'] = TINY_PATCH
+    cfg.model.backbone.patch_size = TINY_PATCH
+    return cfg, (40, 40, 20)
+
+
+
+def build_model(cfg) -> torch.nn.Module:
     torch.manual_seed(0)
     np.random.seed(0)  # random augmentations (e.g. TMCA's random zoom) draw from numpy
-    model = MODELS.build(cfg.model)
-    batch = make_batch(cfg, 2, (64, 64), 'train')
-    optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    return MODELS.build(cfg.model)
+
+
+def predicted_mask(sample) -> torch.Tensor:
+    """The prediction of a sample: ``pred_volume`` of a volume, ``pred_sem_seg`` of an image."""
+    return sample.pred_volume if 'pred_volume' in sample else sample.pred_sem_seg.data
+
+
+@pytest.mark.parametrize('config', CONFIGS)
+def test_config_trains_and_predicts_one_step(config, tiny_bert):
+    cfg, size = tiny_config(config, tiny_bert)
+    model = build_model(cfg)
+    batch = make_batch(cfg, 2, size, 'train')
+    if len(size) == 3:
+        assert batch['inputs'][0].shape == (1, *TINY_PATCH)
     model.train()
-    log_vars = model.train_step(batch, optim_wrapper)
-    assert torch.isfinite(log_vars['loss'])
-    model.eval()
-    test_batch = make_batch(cfg, 1, (64, 64), 'test')
-    with torch.no_grad():
-        predictions = model.test_step(test_batch)
-    assert predictions[0].pred_sem_seg.data.shape[-2:] == (64, 64)
-
-
-def _volume_config_trains_and_predicts(cfg):
-    """3D configs: the same, with the patch shrunk to 32 x 32 x 16 and 40 x 40 x 20 volumes."""
-    patch = (32, 32, 16)
-    loader = cfg.train_dataloader.dataset
-    pipeline = (loader.dataset if loader.type == 'RepeatDataset' else loader).pipeline
-    for step in pipeline:
-        if step['type'] == 'RandVolumePatchCrop':
-            step['patch_size'] = patch
-    cfg.model.backbone.patch_size = patch
-    torch.manual_seed(0)
-    np.random.seed(0)
-    model = MODELS.build(cfg.model)
-    batch = make_batch(cfg, 2, (40, 40, 20), 'train')
-    assert batch['inputs'][0].shape == (1, *patch)
     log_vars = model.train_step(batch, build_optim_wrapper(model, cfg.optim_wrapper))
     assert torch.isfinite(log_vars['loss'])
     model.eval()
     with torch.no_grad():
-        predictions = model.test_step(make_batch(cfg, 1, (40, 40, 20), 'test'))
-    assert predictions[0].pred_volume.shape == (1, 40, 40, 20)
+        predictions = model.test_step(make_batch(cfg, 1, size, 'test'))
+    assert predicted_mask(predictions[0]).shape == (1, *size)
+
+
+@pytest.mark.parametrize('config', CONFIGS)
+def test_config_runs_on_cuda_under_fp16_autocast(config, tiny_bert, monkeypatch):
+    """The loss forward and a prediction of every config on a CUDA device faked on the
+    CPU (``fake_cuda``: no GPU needed), under fp16 autocast as ``--amp`` runs on CUDA:
+    no tensor is made on the CPU and mixed in, the losses stay fp32 and the prediction
+    lands on the device. The real CUDA step is ``tests/test_tools/test_cuda_amp.py``."""
+    cfg, size = tiny_config(config, tiny_bert)
+    model = build_model(cfg)
+    batch = make_batch(cfg, 2, size, 'train')
+    test_batch = make_batch(cfg, 1, size, 'test')
+    with fake_cuda(monkeypatch):
+        model = model.to('cuda')
+        assert {tensor.device.type for tensor in (*model.parameters(), *model.buffers())} \
+            == {'cuda'}
+        model.train()
+        with cuda_fp16_autocast():
+            losses = model(**model.data_preprocessor(batch, True), mode='loss')
+        loss_terms = {name: value for name, value in losses.items() if 'loss' in name}
+        assert loss_terms
+        for name, value in loss_terms.items():
+            assert (value.device.type, value.dtype) == ('cuda', torch.float32), name
+        model.eval()
+        with torch.no_grad(), cuda_fp16_autocast():
+            predictions = model(**model.data_preprocessor(test_batch, False), mode='predict')
+        mask = predicted_mask(predictions[0])
+        assert mask.device.type == 'cuda' and mask.shape == (1, *size)
 
 
 @pytest.mark.parametrize('config', CONFIGS)

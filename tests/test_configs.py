@@ -73,7 +73,6 @@ def tiny_config(config: str, tiny_bert: str) -> tuple:
     return cfg, (40, 40, 20)
 
 
-
 def build_model(cfg) -> torch.nn.Module:
     torch.manual_seed(0)
     np.random.seed(0)  # random augmentations (e.g. TMCA's random zoom) draw from numpy
